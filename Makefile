@@ -1,0 +1,48 @@
+# LowDim — the two commands are `make book` and `make test`; each creates the venv if needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export LOWDIM_STATIC := 1
+export MPLBACKEND := Agg
+
+.PHONY: setup book test lab sync release clean help
+
+help:
+	@echo "make book   - execute every lesson and build the book into _build/html"
+	@echo "make test   - run the whole test suite (unit, oracle, exercises, notebooks, book, browser)"
+	@echo "make lab    - open the lessons in JupyterLab"
+	@echo "make sync NB=notebooks/01_pca_svd.py - re-execute one lesson into its paired .ipynb"
+	@echo "make release OUT=release - classroom copy without solutions"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[all]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+book: $(STAMP)
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build . -W -n --keep-going --builder html; rc=$$?; \
+	echo "make book: $$(( $$(date +%s) - start )) s, HTML in _build/html/index.html"; exit $$rc
+
+test: $(STAMP)
+	@start=$$(date +%s); \
+	$(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg \
+	  --nbval-cell-timeout=300 --durations=15 -p no:cacheprovider tests notebooks; rc=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
+
+lab: $(STAMP)
+	LOWDIM_STATIC=0 $(BIN)/jupyter lab notebooks/
+
+sync: $(STAMP)
+	@test -n "$(NB)" || (echo "usage: make sync NB=notebooks/NN_name.py"; exit 2)
+	$(BIN)/jupytext --to ipynb --update --execute $(NB)
+
+release: $(STAMP)
+	$(BIN)/python -m lowdim_utils.instructor release --out $(or $(OUT),release)
+
+clean:
+	rm -rf _build release

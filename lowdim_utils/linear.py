@@ -1,0 +1,230 @@
+"""Linear structure: PCA, the SVD, power iteration and randomized SVD (lesson 01).
+
+All functions take a matrix ``X: (n, d)`` as a torch tensor (any device, float32 or
+float64) or anything NumPy can convert, and return torch tensors on the same device.
+Singular vectors are only defined up to sign; :func:`flip_signs` fixes one sign
+convention (the largest-magnitude entry of each right singular vector is positive,
+as scikit-learn's PCA does), and :func:`subspace_angles` compares subspaces without
+any convention at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .validate import as_matrix, check_int, check_rank, check_same_device
+
+__all__ = ["center", "svd", "flip_signs", "pca", "PCAResult", "power_iteration", "randomized_range_finder",
+           "randomized_svd", "rank_k_approx", "subspace_angles", "halko_bound"]
+
+
+def center(X):
+    """Subtract the column means (lesson 01, Eq. (1)). Returns ``(Xc: (n, d), mean: (d,))``."""
+    X = as_matrix(X, "X")
+    mean = X.mean(dim=0)
+    return X - mean, mean
+
+
+def flip_signs(U, Vt):
+    """Fix the sign ambiguity of an SVD: make the largest-|entry| of each row of ``Vt`` positive.
+
+    ``U: (n, k)``, ``Vt: (k, d)``; returns the flipped pair (``U S Vt`` is unchanged).
+    """
+    U = as_matrix(U, "U")
+    Vt = as_matrix(Vt, "Vt")
+    check_same_device(U=U, Vt=Vt)
+    if U.shape[1] != Vt.shape[0]:
+        raise ValueError(f"U and Vt must share the rank dimension, got U {tuple(U.shape)} and Vt {tuple(Vt.shape)}.")
+    idx = Vt.abs().argmax(dim=1)
+    signs = torch.sign(Vt[torch.arange(Vt.shape[0], device=Vt.device), idx])
+    signs[signs == 0] = 1
+    return U * signs, Vt * signs[:, None]
+
+
+def svd(X, k: int | None = None):
+    """Thin SVD ``X = U diag(S) Vt``, truncated to rank ``k``, signs fixed by :func:`flip_signs`.
+
+    Returns ``U: (n, k)``, ``S: (k,)`` (descending), ``Vt: (k, d)``.
+    """
+    X = as_matrix(X, "X")
+    n, d = X.shape
+    k = min(n, d) if k is None else check_rank(k, "k", n, d)
+    U, S, Vt = torch.linalg.svd(X, full_matrices=False)
+    U, Vt = flip_signs(U[:, :k], Vt[:k])
+    return U, S[:k], Vt
+
+
+def rank_k_approx(X, k: int):
+    """The best rank-``k`` approximation of ``X`` (Eckart–Young–Mirsky, lesson 01 Thm. 1)."""
+    U, S, Vt = svd(X, k)
+    return (U * S) @ Vt
+
+
+def _orthonormalize(Y):
+    Q, _ = torch.linalg.qr(Y, mode="reduced")
+    return Q
+
+
+def power_iteration(X, k: int = 1, *, n_iter: int = 100, tol: float = 1e-7, generator=None):
+    """Top-``k`` right singular vectors of ``X: (n, d)`` by block power (subspace) iteration on XᵀX.
+
+    Each step multiplies a ``(d, k)`` orthonormal block by ``XᵀX`` and re-orthonormalises it
+    (QR); it stops when the block's subspace moves by less than ``tol`` (sine of the largest
+    principal angle) or after ``n_iter`` steps. Convergence is geometric with rate
+    σ_{k+1}²/σ_k² (lesson 01, Eq. (7)).
+
+    Returns ``(S: (k,), Vt: (k, d), steps)`` with signs fixed by :func:`flip_signs`.
+    """
+    X = as_matrix(X, "X")
+    n, d = X.shape
+    k = check_rank(k, "k", n, d)
+    n_iter = check_int(n_iter, "n_iter", low=1)
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    V = _orthonormalize(torch.randn(d, k, generator=gen, dtype=X.dtype).to(X.device))
+    steps = 0
+    for steps in range(1, n_iter + 1):
+        V_new = _orthonormalize(X.T @ (X @ V))
+        # sine of the largest principal angle between old and new subspaces
+        moved = torch.linalg.matrix_norm(V_new - V @ (V.T @ V_new), ord=2)
+        V = V_new
+        if moved < tol:
+            break
+    # Rayleigh–Ritz: rotate the block onto singular vectors of X V
+    _, S, Wt = torch.linalg.svd(X @ V, full_matrices=False)
+    Vt = (V @ Wt.T).T
+    U_dummy = torch.zeros(1, k, dtype=X.dtype, device=X.device)
+    _, Vt = flip_signs(U_dummy, Vt)
+    return S, Vt, steps
+
+
+def randomized_range_finder(X, size: int, *, n_iter: int = 2, generator=None):
+    """An orthonormal ``Q: (n, size)`` whose range approximates that of ``X`` (Halko et al. Alg. 4.4).
+
+    Draws a Gaussian test matrix ``Ω: (d, size)``, forms ``Y = (X Xᵀ)^q X Ω`` with ``q = n_iter``
+    power iterations, re-orthonormalising after every multiplication (QR) for stability.
+    """
+    X = as_matrix(X, "X")
+    n, d = X.shape
+    size = check_int(size, "size", low=1, high=min(n, d))
+    n_iter = check_int(n_iter, "n_iter", low=0)
+    return _range_finder(X, size, n_iter, generator)
+
+
+def _range_finder(X, size, n_iter, generator):
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    omega = torch.randn(X.shape[1], size, generator=gen, dtype=X.dtype).to(X.device)
+    Q = _orthonormalize(X @ omega)
+    for _ in range(n_iter):
+        Q = _orthonormalize(X.T @ Q)
+        Q = _orthonormalize(X @ Q)
+    return Q
+
+
+def randomized_svd(X, k: int, *, oversample: int = 10, n_iter: int = 2, generator=None):
+    """Rank-``k`` randomized SVD (Halko, Martinsson & Tropp 2011; lesson 01, Alg. 2).
+
+    A range finder with ``k + oversample`` columns and ``n_iter`` power iterations, then the
+    exact SVD of the small ``(k + oversample, d)`` matrix ``QᵀX``.
+
+    Returns ``U: (n, k)``, ``S: (k,)``, ``Vt: (k, d)`` with signs fixed by :func:`flip_signs`.
+    """
+    X = as_matrix(X, "X")
+    n, d = X.shape
+    k = check_rank(k, "k", n, d)
+    oversample = check_int(oversample, "oversample", low=0)
+    size = min(k + oversample, n, d)
+    n_iter = check_int(n_iter, "n_iter", low=0)
+    Q = _range_finder(X, size, n_iter, generator)
+    Ub, S, Vt = torch.linalg.svd(Q.T @ X, full_matrices=False)
+    U = Q @ Ub[:, :k]
+    U, Vt = flip_signs(U, Vt[:k])
+    return U, S[:k], Vt
+
+
+@dataclass
+class PCAResult:
+    """Principal components of ``X: (n, d)``: ``components: (k, d)`` (rows orthonormal),
+    ``explained_variance: (k,)``, ``explained_variance_ratio: (k,)``, ``mean: (d,)``,
+    ``singular_values: (k,)``."""
+
+    components: torch.Tensor
+    explained_variance: torch.Tensor
+    explained_variance_ratio: torch.Tensor
+    mean: torch.Tensor
+    singular_values: torch.Tensor
+
+    def transform(self, X):
+        """Scores ``(n, k)`` of new data ``X: (n, d)``."""
+        X = as_matrix(X, "X", dtype=self.mean.dtype, device=self.mean.device)
+        if X.shape[1] != self.mean.shape[0]:
+            raise ValueError(f"X must have {self.mean.shape[0]} columns like the fitted data, got {X.shape[1]}.")
+        return (X - self.mean) @ self.components.T
+
+    def inverse_transform(self, Z):
+        """Reconstruction ``(n, d)`` from scores ``Z: (n, k)``."""
+        Z = as_matrix(Z, "Z", dtype=self.mean.dtype, device=self.mean.device)
+        if Z.shape[1] != self.components.shape[0]:
+            raise ValueError(f"Z must have {self.components.shape[0]} columns (one per component), got {Z.shape[1]}.")
+        return Z @ self.components + self.mean
+
+
+def pca(X, k: int, *, method: str = "full", oversample: int = 10, n_iter: int = 4, generator=None) -> PCAResult:
+    """Principal component analysis of ``X: (n, d)`` (lesson 01, Eq. (3)).
+
+    ``method="full"`` uses the exact thin SVD of the centred data, ``"randomized"`` uses
+    :func:`randomized_svd`. Variances use the unbiased ``1/(n-1)`` normalisation, as
+    scikit-learn does.
+    """
+    X = as_matrix(X, "X", min_rows=2)
+    n, d = X.shape
+    k = check_rank(k, "k", n, d)
+    if method not in ("full", "randomized"):
+        raise ValueError(f"method must be 'full' or 'randomized', got {method!r}.")
+    Xc, mean = center(X)
+    if method == "full":
+        _, S, Vt = svd(Xc, k)
+    else:
+        _, S, Vt = randomized_svd(Xc, k, oversample=oversample, n_iter=n_iter, generator=generator)
+    var = S**2 / (n - 1)
+    total = (Xc**2).sum() / (n - 1)
+    return PCAResult(Vt, var, var / total, mean, S)
+
+
+def subspace_angles(A, B):
+    """Principal angles (radians, ascending) between the column spaces of ``A: (n, p)`` and ``B: (n, q)``.
+
+    Computed as ``arccos`` of the singular values of ``Q_Aᵀ Q_B`` with a ``arcsin`` of the
+    residual for small angles (accurate where ``arccos`` is not). Invariant to the sign,
+    order and scaling of the columns, hence the right way to compare singular vectors.
+    """
+    A = as_matrix(A, "A")
+    B = as_matrix(B, "B", dtype=A.dtype)
+    check_same_device(A=A, B=B)
+    if A.shape[0] != B.shape[0]:
+        raise ValueError(f"A and B must have the same number of rows, got A {tuple(A.shape)} and B {tuple(B.shape)}.")
+    QA, QB = _orthonormalize(A), _orthonormalize(B)
+    if QA.shape[1] < QB.shape[1]:
+        QA, QB = QB, QA
+    cos = torch.linalg.svdvals(QA.T @ QB).clamp(max=1.0)
+    resid = QB - QA @ (QA.T @ QB)
+    sin = torch.linalg.svdvals(resid).clamp(max=1.0)
+    angles = torch.where(cos > 0.7, torch.arcsin(sin.flip(0)), torch.arccos(cos))
+    return angles.sort().values
+
+
+def halko_bound(singular_values, k: int, oversample: int, n_iter: int = 0) -> float:
+    """Halko et al. (2011) bound on E‖X − QQᵀX‖₂ / σ_{k+1} for a range finder of ``k + oversample``
+    columns and ``n_iter`` power iterations (their Thm. 10.6 and Cor. 10.10; needs ``oversample >= 2``).
+
+    ``singular_values``: the full spectrum of ``X``, descending.
+    """
+    s = as_matrix(torch.as_tensor(singular_values).reshape(1, -1), "singular_values", dtype=torch.float64)[0]
+    k = check_int(k, "k", low=1, high=len(s) - 1)
+    p = check_int(oversample, "oversample", low=2)
+    q = check_int(n_iter, "n_iter", low=0)
+    e = 2.0 * q + 1.0
+    tail = s[k:]
+    term1 = (1 + (k / (p - 1)) ** 0.5) * tail[0] ** e
+    term2 = torch.e * (k + p) ** 0.5 / p * torch.sqrt((tail ** (2 * e)).sum())
+    return float((term1 + term2) ** (1 / e) / tail[0])
