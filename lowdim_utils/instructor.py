@@ -3,7 +3,8 @@
     python -m lowdim_utils.instructor release --out release/ [LESSON ...]
     python -m lowdim_utils.instructor grade SUBMISSION.ipynb [--timeout 600] [--out report.json]
 
-``release`` copies the chosen lessons (default: all) with their outputs cleared, the
+``release`` copies the chosen lessons (default: all) with their outputs and solution cells
+(tagged ``solution``) removed, the
 package, the data and the install files into a folder, without ``solutions/``, and marks
 the package as a release: an unsolved exercise then stops the lesson with a clear message.
 
@@ -51,6 +52,7 @@ def release(out: Path, lessons=None) -> Path:
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     for stem in lessons:
         nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+        nb.cells = [c for c in nb.cells if "solution" not in c.get("metadata", {}).get("tags", [])]
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
