@@ -4,7 +4,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export LOWDIM_STATIC := 1
-export MPLBACKEND := Agg
 
 .PHONY: setup book test lab sync release clean help
 

@@ -102,6 +102,9 @@ class Benchmark:
             if len(col) >= 2:
                 label += f" (slope {fit_loglog_slope(col.index.values, col.values):.2f})"
             ax.loglog(col.index.values, col.values, "o-", label=label)
+        sizes = sorted(t.index.values)
+        ax.set_xticks(sizes, [f"{v:g}" for v in sizes])
+        ax.minorticks_off()
         ax.set_xlabel(self.size_label)
         ax.set_ylabel("median time [s]")
         ax.set_title(self.title)

@@ -106,7 +106,8 @@ def grade(submission: Path, *, timeout: float = 600.0, cell_timeout: float = 120
     out = Path(out) if out else submission.with_suffix(".report.json")
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "checks.jsonl"
-        env = dict(os.environ, LOWDIM_GRADING_LOG=str(log), LOWDIM_STATIC="1", MPLBACKEND="Agg")
+        env = dict(os.environ, LOWDIM_GRADING_LOG=str(log), LOWDIM_STATIC="1")
+        env.pop("MPLBACKEND", None)
         t0 = time.perf_counter()
         try:
             proc = subprocess.run([sys.executable, "-c", _RUNNER, str(submission), str(cell_timeout),
