@@ -361,7 +361,8 @@ def _load_wordnet_mammals() -> Bunch:
         ``mammal.n.01``; ``depth: (1180,) int64`` fewest links from a node up to the root.
     """
     raw = gzip.decompress(data_path("wordnet/mammal_closure.tsv.gz").read_bytes()).decode("utf-8")
-    rows = [line.split("\t") for line in raw.splitlines()[1:]]
+    lines = [line for line in raw.splitlines() if not line.startswith("#")]   # a copyright notice
+    rows = [line.split("\t") for line in lines[1:]]                          # after the header
     nodes = sorted({r[0] for r in rows} | {r[1] for r in rows})
     pos = {n: i for i, n in enumerate(nodes)}
     closure = np.array([(pos[u], pos[v]) for u, v, _ in rows], dtype=np.int64).reshape(-1, 2)

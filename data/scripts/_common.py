@@ -97,19 +97,20 @@ def write_and_check(args, relpath: str, payload: bytes, *, script: str, source: 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(payload)
     digest = sha256_bytes(payload)
+    shown = f"data/{relpath}" if Path(args.out).resolve() == DATA_DIR else str(path)
     man = _load_manifest()
     old = man["files"].get(relpath)
     if args.update_manifest:
         man["files"][relpath] = {"sha256": digest, "bytes": len(payload), "script": script, "source": source}
         _save_manifest(man)
-        print(f"wrote data/{relpath}: {len(payload):,} bytes, sha256 {digest} (manifest updated)")
+        print(f"wrote {shown}: {len(payload):,} bytes, sha256 {digest} (manifest updated)")
         return True
     if old is None:
-        print(f"wrote data/{relpath}: {len(payload):,} bytes, sha256 {digest}; NOT in data/MANIFEST.json "
+        print(f"wrote {shown}: {len(payload):,} bytes, sha256 {digest}; NOT in data/MANIFEST.json "
               "(rerun with --update-manifest to add it)")
         return False
     same = old["sha256"] == digest
-    print(f"wrote data/{relpath}: {len(payload):,} bytes, sha256 {digest[:16]}… "
+    print(f"wrote {shown}: {len(payload):,} bytes, sha256 {digest[:16]}… "
           + ("== manifest: reproduced exactly" if same else f"!= manifest {old['sha256'][:16]}…"))
     if not same and old.get("source") and old["source"] != source:
         print(f"  the source differs from the one recorded:\n    recorded: {old['source']}\n    used:     {source}")

@@ -13,7 +13,7 @@ mammal_closure.tsv.gz -- the transitive closure of the hypernym relation under
 ``mammal.n.01``, as used by Nickel & Kiela (2017): nodes are ``mammal.n.01`` and every synset
 below it through hypernym or instance-hypernym links, except ``tusker.n.01`` and
 ``female_mammal.n.01`` (two non-taxonomic groupings that the authors' release filters out);
-one row ``hyponym<TAB>hypernym<TAB>distance`` for every pair where the hypernym is a proper
+after a ``#`` notice line and a header, one row ``hyponym<TAB>hypernym<TAB>distance`` for every pair where the hypernym is a proper
 ancestor of the hyponym inside that node set (``distance`` = the fewest hypernym links
 between them, 1 for a direct link). Expected: 1180 nodes and 6540 rows.
 
@@ -24,7 +24,8 @@ substance holonym (member, part or substance -> whole). Arrays: ``names_utf8`` (
 synset names joined by newlines, UTF-8 bytes), ``offsets (n,) int32`` (WordNet 3.0 synset
 offsets), ``supersense (n,) int8`` (lexicographer file, index into ``supersense_names``, 26
 noun.* names), ``depth (n,) int16`` (fewest hypernym/instance links up to entity.n.01),
-``edges (m, 2) int32``, ``relation (m,) int8`` (index into ``relation_names``).
+``edges (m, 2) int32``, ``relation (m,) int8`` (index into ``relation_names``) and ``notice``
+(the WordNet copyright line).
 
 Usage:  python data/scripts/make_wordnet.py [--source /usr/share/wordnet]
 """
@@ -50,6 +51,9 @@ FIRST_NOUN_LEXFILE = 3
 RELATIONS = {"@": "hypernym", "@i": "instance_hypernym", "#m": "member_holonym",
              "#p": "part_holonym", "#s": "substance_holonym"}
 MAMMAL_EXCLUDED = ("tusker.n.01", "female_mammal.n.01")
+#: the licence asks for its copyright notice on every copy, so each file carries it.
+NOTICE = ("Derived from WordNet 3.0. WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved. "
+          "Licence and disclaimer: data/LICENSES/WordNet-3.0.txt")
 
 
 def read_data_noun(path: Path) -> dict[str, dict]:
@@ -129,7 +133,7 @@ def mammal_closure(synsets, names, dist) -> str:
     n_nodes = len({r[0] for r in rows} | {r[1] for r in rows})
     if (n_nodes, len(rows)) != (1180, 6540):
         print(f"warning: mammal closure has {n_nodes} nodes and {len(rows)} edges; Nickel & Kiela report 1180 / 6540")
-    return "hyponym\thypernym\tdistance\n" + "".join(f"{u}\t{v}\t{d}\n" for u, v, d in rows)
+    return f"# {NOTICE}\nhyponym\thypernym\tdistance\n" + "".join(f"{u}\t{v}\t{d}\n" for u, v, d in rows)
 
 
 def noun_graph(synsets, names, dist) -> dict[str, np.ndarray]:
@@ -165,7 +169,7 @@ def noun_graph(synsets, names, dist) -> dict[str, np.ndarray]:
             "offsets": np.array([int(o) for o in offsets], np.int32),
             "supersense": np.array([synsets[o]["lexfile"] - FIRST_NOUN_LEXFILE for o in offsets], np.int8),
             "supersense_names": np.array(SUPERSENSES), "depth": depth,
-            "edges": edges, "relation": rel, "relation_names": np.array(rel_names)}
+            "edges": edges, "relation": rel, "relation_names": np.array(rel_names), "notice": np.array(NOTICE)}
 
 
 def main():
