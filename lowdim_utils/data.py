@@ -467,8 +467,9 @@ def _load_mushroom_body(hemisphere: str = "left") -> Bunch:
         hemisphere: ``"left"`` (209 neurons) or ``"right"`` (213 neurons).
 
     Returns:
-        Bunch with ``A: (n, n) int64`` synapse counts, directed (not symmetric; graspologic
-        reads row i -> column j), zero diagonal; ``y: (n,) int64`` cell type index into
+        Bunch with ``A: (n, n) int64`` synapse counts, directed and not symmetric:
+        ``A[i, j]`` counts synapses from neuron i onto neuron j (rows presynaptic, as the
+        wiring shows: projection neurons -> Kenyon cells -> output neurons); zero diagonal; ``y: (n,) int64`` cell type index into
         ``label_names`` (``["Kenyon cell", "input neuron", "output neuron", "projection
         neuron"]``); ``labels``: the one-letter codes (``K``, ``I``, ``O``, ``P``) per neuron.
     """
