@@ -3,10 +3,18 @@
 ``load(name, **options)`` returns a :class:`Bunch` (a dict with attribute access).
 Data comes either from files in the repository's ``data/`` folder, each listed with its
 SHA-256 in ``data/MANIFEST.json``, or from files bundled inside installed packages
-(scikit-learn, scikit-image, ...). Nothing is ever downloaded.
+(scikit-learn, scikit-image, networkx, gensim). Nothing is ever downloaded.
 
-``list_datasets()`` gives a table of what is available, with source, licence and citation.
-Set ``LOWDIM_DATA`` to use a ``data/`` folder elsewhere.
+``list_datasets()`` gives a table of what is available, with source, licence and citation;
+each loader's docstring lists its fields with shapes and dtypes. Shipped in ``data/``:
+``fashion_mnist``, ``corpus``, ``wordnet_mammals``, ``wordnet_nouns``, ``mushroom_body``.
+From installed packages: ``digits``, ``sample_images``, ``faces``, ``skimage_image``,
+``karate``, ``les_miserables``, ``lee_corpus``, ``mini_newsgroups``, ``analogies``,
+``wordsim353``, ``simlex999``. Set ``LOWDIM_DATA`` to use a ``data/`` folder elsewhere.
+
+From a terminal: ``python -m lowdim_utils.data verify`` checks every shipped file against
+its checksum; ``python -m lowdim_utils.data list`` lists the datasets. How each shipped
+file was made, and how to make it again, is in ``data/README.md``.
 """
 from __future__ import annotations
 
@@ -143,7 +151,7 @@ def list_datasets():
     """A pandas table of the registered datasets."""
     import pandas as pd
     return pd.DataFrame([{"name": i.name, "description": i.description, "source": i.source,
-                          "licence": i.licence, "shipped in data/": i.shipped}
+                          "licence": i.licence, "citation": i.citation, "shipped in data/": i.shipped}
                          for i in _REGISTRY.values()]).set_index("name")
 
 
