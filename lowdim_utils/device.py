@@ -39,8 +39,11 @@ def get_device(prefer: str | None = None, *, verbose: bool = True) -> torch.devi
     if prefer is not None:
         if not isinstance(prefer, (str, torch.device)):
             raise TypeError(f"prefer must be a device name such as 'cpu' or 'cuda', got {prefer!r}.")
-        dev = torch.device(prefer)
-        if dev.type not in _VALID:
+        try:
+            dev = torch.device(prefer)
+        except RuntimeError:
+            dev = None
+        if dev is None or dev.type not in _VALID:
             raise ValueError(f"{source} must name one of {_VALID}, got {str(prefer)!r}.")
         if not _available(dev.type):
             raise RuntimeError(f"{source} asks for {str(prefer)!r}, but no {dev.type} device is "

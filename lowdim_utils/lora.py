@@ -1,0 +1,312 @@
+"""Low-rank adaptation (LoRA) of linear layers (lesson 06).
+
+A pretrained linear layer ``y = x W0ᵀ + b`` with ``W0: (d_out, d_in)`` is frozen, and a
+trainable low-rank update is added beside it (lesson 06, Eq. (1))::
+
+    y = x W0ᵀ + b + s · (x Aᵀ) Bᵀ,      A: (r, d_in),  B: (d_out, r),  s = alpha / r
+
+so the effective weight is ``W0 + ΔW`` with ``ΔW = s·B A`` of rank at most ``r``.
+``B`` starts at zero, so an adapted model computes exactly what the pretrained one
+did (lesson 06, Proposition 1); only ``r·(d_in + d_out)`` numbers per layer are trained
+(Eq. (2)). After training, :meth:`LoRALinear.merge` folds ``ΔW`` into the base weight
+(inference then costs nothing extra) and :meth:`LoRALinear.unmerge` takes it out again.
+
+:func:`apply_lora` swaps chosen ``nn.Linear`` layers of a model for :class:`LoRALinear`
+and freezes everything else; :func:`count_trainable` counts what an optimiser will
+update; :func:`svd_init` starts ``A, B`` from the top singular vectors of the pretrained
+weight (PiSSA-style) or of any update direction (e.g. a full fine-tuning update).
+Everything works on any device and in float32 or float64: the adapter takes the base
+layer's dtype and device.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Callable, Iterable
+
+import torch
+from torch import nn
+
+from .validate import as_matrix, check_int, check_positive
+
+__all__ = ["LoRALinear", "apply_lora", "lora_layers", "count_trainable", "count_parameters",
+           "merge_all", "unmerge_all", "svd_init", "lora_parameter_count"]
+
+
+def _check_dropout(p) -> float:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"dropout must be a probability (a float in [0, 1)), got {p!r} ({type(p).__name__}).")
+    p = float(p)
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout must lie in [0, 1), got {p}.")
+    return p
+
+
+def lora_parameter_count(d_in: int, d_out: int, r: int) -> int:
+    """Trainable numbers of one rank-``r`` adapter on a ``d_out × d_in`` layer: ``r (d_in + d_out)`` (Eq. (2))."""
+    d_in = check_int(d_in, "d_in", low=1)
+    d_out = check_int(d_out, "d_out", low=1)
+    r = check_int(r, "r", low=1, high=min(d_in, d_out))
+    return r * (d_in + d_out)
+
+
+class LoRALinear(nn.Module):
+    """A frozen ``nn.Linear`` plus a trainable rank-``r`` update ``ΔW = (alpha/r)·B A``.
+
+    Args:
+        base: the pretrained layer, ``weight: (d_out, d_in)``; its parameters are frozen
+            (``requires_grad=False``) and kept as ``self.base``.
+        r: the rank, ``1 <= r <= min(d_in, d_out)``.
+        alpha: the scale numerator; the update is multiplied by ``scaling = alpha / r``
+            (default ``alpha = r``, i.e. ``scaling = 1``).
+        dropout: dropout probability applied to the adapter's input only (0 = none).
+        generator: optional ``torch.Generator`` for the random init of ``A``.
+
+    ``A: (r, d_in)`` starts like an ``nn.Linear`` weight (uniform, Kaiming-style bound
+    ``1/sqrt(d_in)``), ``B: (d_out, r)`` starts at zero, so the layer starts equal to ``base``.
+    Input ``x: (..., d_in)`` → output ``(..., d_out)``.
+    """
+
+    def __init__(self, base: nn.Linear, r: int, alpha: float | None = None, dropout: float = 0.0, *,
+                 generator: torch.Generator | None = None):
+        super().__init__()
+        if not isinstance(base, nn.Linear):
+            raise TypeError(f"base must be a torch.nn.Linear layer, got {type(base).__name__}.")
+        d_out, d_in = base.weight.shape
+        if isinstance(r, bool) or not isinstance(r, numbers.Integral):
+            raise TypeError(f"r must be an integer rank, got {r!r} ({type(r).__name__}).")
+        if not 1 <= int(r) <= min(d_in, d_out):
+            raise ValueError(f"r must satisfy 1 <= r <= min(d_in, d_out) = {min(d_in, d_out)} for a layer "
+                             f"with d_in={d_in}, d_out={d_out}, got {int(r)}.")
+        r = int(r)
+        alpha = float(r) if alpha is None else check_positive(alpha, "alpha")
+        self.base = base
+        for p in self.base.parameters():
+            p.requires_grad_(False)
+        self.r, self.alpha, self.scaling = r, alpha, alpha / r
+        self.dropout_p = _check_dropout(dropout)
+        self.dropout = nn.Dropout(self.dropout_p) if self.dropout_p > 0 else nn.Identity()
+        w = base.weight
+        bound = 1.0 / math.sqrt(d_in)
+        A = torch.empty(r, d_in, dtype=w.dtype, device="cpu")
+        A.uniform_(-bound, bound, generator=generator)
+        self.lora_A = nn.Parameter(A.to(w.device))
+        self.lora_B = nn.Parameter(torch.zeros(d_out, r, dtype=w.dtype, device=w.device))
+        self.merged = False
+
+    @property
+    def in_features(self) -> int:
+        return self.base.in_features
+
+    @property
+    def out_features(self) -> int:
+        return self.base.out_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x: (..., d_in)`` → ``x W0ᵀ + b + s·(x Aᵀ) Bᵀ``; the two thin products cost ``O(r (d_in + d_out))`` per row."""
+        y = self.base(x)
+        if self.merged:
+            return y
+        return y + self.scaling * ((self.dropout(x) @ self.lora_A.t()) @ self.lora_B.t())
+
+    def delta_weight(self) -> torch.Tensor:
+        """``ΔW = (alpha/r)·B A: (d_out, d_in)``, rank at most ``r`` (differentiable)."""
+        return self.scaling * (self.lora_B @ self.lora_A)
+
+    def effective_weight(self) -> torch.Tensor:
+        """The weight the layer currently applies, ``W0 + ΔW`` (merged or not), detached."""
+        with torch.no_grad():
+            w = self.base.weight.detach().clone()
+            return w if self.merged else w + self.delta_weight()
+
+    @torch.no_grad()
+    def merge(self) -> "LoRALinear":
+        """Fold ``ΔW`` into the base weight: afterwards one matrix product per call, as before adaptation."""
+        if self.merged:
+            raise RuntimeError("this LoRALinear is already merged; call unmerge() first.")
+        self.base.weight += self.delta_weight()
+        self.merged = True
+        return self
+
+    @torch.no_grad()
+    def unmerge(self) -> "LoRALinear":
+        """Take ``ΔW`` out of the base weight again (exact up to rounding: ``(W0 + ΔW) − ΔW``)."""
+        if not self.merged:
+            raise RuntimeError("this LoRALinear is not merged; call merge() first.")
+        self.base.weight -= self.delta_weight()
+        self.merged = False
+        return self
+
+    def extra_repr(self) -> str:
+        return (f"d_in={self.in_features}, d_out={self.out_features}, r={self.r}, alpha={self.alpha:g}, "
+                f"scaling={self.scaling:g}, dropout={self.dropout_p:g}, merged={self.merged}")
+
+
+def _resolve_targets(model: nn.Module, target) -> list[str]:
+    named = dict(model.named_modules())
+    if target is None:
+        names = [n for n, m in named.items() if isinstance(m, nn.Linear) and n]
+        if not names:
+            raise ValueError("target: the model has no nn.Linear layers to adapt.")
+        return names
+    if callable(target) and not isinstance(target, (str, nn.Module)):
+        names = [n for n, m in named.items() if n and target(n, m)]
+        if not names:
+            raise ValueError("target: the selection function chose no layer.")
+    else:
+        if isinstance(target, str):
+            target = [target]
+        if not isinstance(target, Iterable):
+            raise TypeError(f"target must be None, a layer name, a list of names or a function (name, module) -> "
+                            f"bool, got {type(target).__name__}.")
+        names = list(target)
+        if not names:
+            raise ValueError("target must name at least one layer, got an empty list.")
+        for n in names:
+            if not isinstance(n, str):
+                raise TypeError(f"target must hold layer names (str), got {n!r}.")
+            if n not in named or not n:
+                linear = [k for k, m in named.items() if isinstance(m, nn.Linear)]
+                raise ValueError(f"target names a layer {n!r} the model does not have; its Linear layers are {linear}.")
+    for n in names:
+        m = named[n]
+        if isinstance(m, LoRALinear):
+            raise ValueError(f"target layer {n!r} already carries a LoRA adapter.")
+        if not isinstance(m, nn.Linear):
+            raise TypeError(f"target layer {n!r} must be an nn.Linear, got {type(m).__name__}.")
+    return names
+
+
+def _set_submodule(model: nn.Module, name: str, new: nn.Module) -> None:
+    parent_name, _, child = name.rpartition(".")
+    parent = model.get_submodule(parent_name) if parent_name else model
+    setattr(parent, child, new)
+
+
+def apply_lora(model: nn.Module, r: int, alpha: float | None = None, *, target=None, dropout: float = 0.0,
+               trainable: Iterable[str] = (), generator: torch.Generator | None = None) -> nn.Module:
+    """Replace the ``target`` Linear layers of ``model`` by :class:`LoRALinear` adapters, in place.
+
+    Args:
+        model: any ``nn.Module``.
+        r: the rank of every adapter (checked against each layer's ``min(d_in, d_out)``).
+        alpha: the scale numerator (``scaling = alpha / r``; default ``alpha = r``).
+        target: which layers: ``None`` (every ``nn.Linear``), a name or list of names from
+            ``model.named_modules()``, or a function ``(name, module) -> bool``.
+        dropout: adapter-input dropout probability.
+        trainable: names of submodules that stay fully trainable (e.g. a new classifier
+            head); every other parameter outside the adapters is frozen.
+        generator: optional generator for the random init of every ``A``.
+    Returns:
+        ``model`` itself, now holding the adapters.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    if isinstance(r, bool) or not isinstance(r, numbers.Integral):
+        raise TypeError(f"r must be an integer rank, got {r!r} ({type(r).__name__}).")
+    if alpha is not None:
+        check_positive(alpha, "alpha")
+    _check_dropout(dropout)
+    names = _resolve_targets(model, target)
+    if isinstance(trainable, str):
+        trainable = [trainable]
+    keep = list(trainable)
+    named = dict(model.named_modules())
+    for k in keep:
+        if k not in named:
+            raise ValueError(f"trainable names a module {k!r} the model does not have.")
+        if k in names:
+            raise ValueError(f"trainable module {k!r} is also a LoRA target; choose one.")
+    for n in names:  # validate every layer before changing anything
+        d_out, d_in = named[n].weight.shape
+        if int(r) < 1 or int(r) > min(d_in, d_out):
+            raise ValueError(f"r must satisfy 1 <= r <= min(d_in, d_out) = {min(d_in, d_out)} for layer {n!r} "
+                             f"(d_in={d_in}, d_out={d_out}), got {int(r)}.")
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for n in names:
+        _set_submodule(model, n, LoRALinear(named[n], r, alpha, dropout, generator=generator))
+    for k in keep:
+        for p in model.get_submodule(k).parameters():
+            p.requires_grad_(True)
+    return model
+
+
+def lora_layers(model: nn.Module) -> dict[str, LoRALinear]:
+    """The :class:`LoRALinear` layers of ``model`` by name."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    return {n: m for n, m in model.named_modules() if isinstance(m, LoRALinear)}
+
+
+def merge_all(model: nn.Module) -> nn.Module:
+    """Merge every adapter of ``model`` (see :meth:`LoRALinear.merge`)."""
+    for m in lora_layers(model).values():
+        if not m.merged:
+            m.merge()
+    return model
+
+
+def unmerge_all(model: nn.Module) -> nn.Module:
+    """Unmerge every adapter of ``model`` (see :meth:`LoRALinear.unmerge`)."""
+    for m in lora_layers(model).values():
+        if m.merged:
+            m.unmerge()
+    return model
+
+
+def count_trainable(model: nn.Module) -> int:
+    """Number of scalar parameters with ``requires_grad=True`` (what an optimiser updates)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def count_parameters(model: nn.Module) -> tuple[int, int]:
+    """``(trainable, total)`` scalar parameter counts of ``model``."""
+    return count_trainable(model), sum(p.numel() for p in model.parameters())
+
+
+@torch.no_grad()
+def svd_init(layer: LoRALinear, source="weight", *, keep_output: bool = True) -> LoRALinear:
+    """Start ``A, B`` from the top-``r`` singular triplets of a matrix ``M: (d_out, d_in)``.
+
+    With ``M = U diag(S) Vᵀ`` the adapter is set to ``B = U_r diag(sqrt(S_r/s))`` and
+    ``A = diag(sqrt(S_r/s)) V_rᵀ`` (``s = alpha/r``), so that ``ΔW = s·B A`` is the best
+    rank-``r`` approximation of ``M`` (lesson 01, Eckart–Young) with balanced factors.
+
+    Args:
+        layer: an unmerged :class:`LoRALinear`.
+        source: ``"weight"`` — ``M`` is the pretrained weight (PiSSA-style: the adapter
+            holds the principal part, the frozen base keeps the residual); or a tensor
+            ``M: (d_out, d_in)``, e.g. a full fine-tuning update or a negative gradient.
+        keep_output: subtract the adapter's initial ``ΔW`` from the base weight so that the
+            layer's output is unchanged (always the case for ``"weight"``). With ``False``
+            and a tensor source the layer starts at ``W0 + (rank-r part of M)``.
+    Returns:
+        ``layer``, modified in place.
+    """
+    if not isinstance(layer, LoRALinear):
+        raise TypeError(f"layer must be a LoRALinear, got {type(layer).__name__}.")
+    if layer.merged:
+        raise RuntimeError("layer is merged; call unmerge() before svd_init.")
+    W = layer.base.weight
+    if isinstance(source, str):
+        if source != "weight":
+            raise ValueError(f"source must be 'weight' or a tensor (d_out, d_in), got {source!r}.")
+        M = W.detach()
+        keep_output = True
+    else:
+        M = as_matrix(source, "source", dtype=W.dtype, device=W.device)
+        if tuple(M.shape) != tuple(W.shape):
+            raise ValueError(f"source must have the layer's weight shape {tuple(W.shape)}, got {tuple(M.shape)}.")
+    if not isinstance(keep_output, bool):
+        raise TypeError(f"keep_output must be True or False, got {keep_output!r}.")
+    U, S, Vh = torch.linalg.svd(M.to(torch.float64), full_matrices=False)
+    r = layer.r
+    root = torch.sqrt(S[:r] / layer.scaling)
+    layer.lora_B.copy_((U[:, :r] * root).to(W.dtype))
+    layer.lora_A.copy_((root[:, None] * Vh[:r]).to(W.dtype))
+    if keep_output:
+        W -= layer.delta_weight()
+    return layer

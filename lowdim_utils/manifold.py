@@ -1,0 +1,570 @@
+"""Nonlinear structure: kernel PCA, Isomap and Laplacian eigenmaps (lesson 07).
+
+Every method here builds an ``(n, n)`` matrix from the data and reads an embedding off
+its extreme eigenvectors:
+
+* :func:`kernel_pca` — top eigenvectors of the double-centred kernel (Gram) matrix;
+* :func:`isomap` — :func:`classical_mds` of the graph's :func:`geodesic_distances`;
+* :func:`laplacian_eigenmaps` — bottom eigenvectors of the generalised problem
+  ``L y = λ D y`` of a k-nearest-neighbour graph (:func:`spectral_embedding` for any affinity).
+
+All functions take ``X: (n, d)`` as a torch tensor (any device; float32 or float64) or
+anything NumPy can convert, and return torch tensors on the same device. On a GPU the
+eigensolver is the dense, exact ``torch.linalg.eigh`` on that device (O(n³), but highly
+parallel); on the CPU it is LAPACK's subset solver for small n and ARPACK (Lanczos, with
+shift-and-invert on the sparse Laplacian) for n > ``DENSE_MAX`` — see :func:`_eigh_extreme`. Two steps are graph
+algorithms that run on the CPU with SciPy whatever the device: connected components, and
+— by default — the shortest paths (Dijkstra, O(n² log n)); ``path_method="floyd"`` runs a
+min-plus Floyd–Warshall in torch on the data's device instead (O(n³) work, but n
+parallel steps of n² operations each, which suits a GPU for n up to ~10⁴).
+
+Eigenvectors are defined only up to sign: :func:`fix_signs` makes the largest-magnitude
+entry of each column positive (scikit-learn's convention), :func:`align_signs` flips
+columns to match a reference, and :func:`procrustes_error` compares configurations up to
+translation, rotation/reflection and (optionally) scale.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .validate import as_matrix, check_int, check_positive, check_same_device
+
+__all__ = ["pairwise_sq_distances", "kernel_matrix", "double_center", "fix_signs", "align_signs",
+           "KernelPCAResult", "kernel_pca", "knn_graph", "connected_components", "DisconnectedGraphError",
+           "shortest_paths", "geodesic_distances", "SpectralResult", "classical_mds", "IsomapResult", "isomap",
+           "residual_variance", "knn_affinity", "spectral_embedding", "laplacian_eigenmaps",
+           "procrustes_error"]
+
+KERNELS = ("rbf", "linear", "poly")
+PATH_METHODS = ("auto", "dijkstra", "floyd")
+AFFINITIES = ("connectivity", "heat")
+
+
+class DisconnectedGraphError(ValueError):
+    """The neighbourhood graph has more than one connected component."""
+
+
+def _float(X: torch.Tensor) -> torch.Tensor:
+    """Half precision is too coarse for eigensolvers: compute in float32 at least."""
+    return X.float() if X.dtype in (torch.float16, torch.bfloat16) else X
+
+
+def _matrix(X, name="X", min_rows=2):
+    return _float(as_matrix(X, name, min_rows=min_rows))
+
+
+def _square(M, name):
+    M = _float(as_matrix(M, name))
+    if M.shape[0] != M.shape[1]:
+        raise ValueError(f"{name} must be a square (n, n) matrix, got shape {tuple(M.shape)}.")
+    return M
+
+
+def _check_symmetric(M, name, what="matrix"):
+    scale = float(M.abs().max()) or 1.0
+    tol = (1e-10 if M.dtype == torch.float64 else 1e-4) * scale
+    asym = float((M - M.T).abs().max())
+    if asym > tol:
+        raise ValueError(f"{name} must be a symmetric {what}, but max |{name} - {name}.T| = {asym:.3g}.")
+
+
+# --------------------------------------------------------------------------- kernels
+
+def pairwise_sq_distances(X, Y=None):
+    """Squared Euclidean distances ``‖x_i − y_j‖²`` of ``X: (n, d)`` and ``Y: (m, d)`` → ``(n, m)``.
+
+    Uses ``‖x‖² + ‖y‖² − 2xᵀy`` (one matrix product, O(nmd)), clamped at 0 against rounding.
+    """
+    X = _matrix(X, min_rows=1)
+    Y = X if Y is None else _matrix(Y, "Y", min_rows=1).to(X.dtype)
+    check_same_device(X=X, Y=Y)
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(f"Y must have {X.shape[1]} columns like X, got shape {tuple(Y.shape)}.")
+    return _sqdist(X, Y)
+
+
+def _sqdist(X, Y):
+    D2 = (X * X).sum(1)[:, None] + (Y * Y).sum(1)[None, :] - 2.0 * (X @ Y.T)
+    return D2.clamp_(min=0.0)
+
+
+def kernel_matrix(X, Y=None, *, kernel: str = "rbf", gamma: float | None = None, degree: int = 3,
+                  coef0: float = 1.0):
+    """The kernel matrix ``K_ij = k(x_i, y_j)``, ``(n, m)`` (lesson 07, Eq. (1)).
+
+    ``rbf``: exp(−γ‖x−y‖²); ``linear``: xᵀy; ``poly``: (γ xᵀy + coef0)^degree.
+    ``gamma`` defaults to 1/d, as in scikit-learn.
+    """
+    X = _matrix(X, min_rows=1)
+    Y = X if Y is None else _matrix(Y, "Y", min_rows=1).to(X.dtype)
+    check_same_device(X=X, Y=Y)
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(f"Y must have {X.shape[1]} columns like X, got shape {tuple(Y.shape)}.")
+    kernel, gamma, degree, coef0 = _kernel_args(kernel, gamma, degree, coef0, X.shape[1])
+    return _kernel(X, Y, kernel, gamma, degree, coef0)
+
+
+def _kernel_args(kernel, gamma, degree, coef0, d):
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {list(KERNELS)}, got {kernel!r}.")
+    gamma = 1.0 / d if gamma is None else check_positive(gamma, "gamma")
+    degree = check_int(degree, "degree", low=1)
+    if isinstance(coef0, bool) or not isinstance(coef0, (int, float)) or not np.isfinite(coef0):
+        raise ValueError(f"coef0 must be a finite number, got {coef0!r}.")
+    return kernel, gamma, degree, float(coef0)
+
+
+def _kernel(X, Y, kernel, gamma, degree, coef0):
+    if kernel == "rbf":
+        return torch.exp(-gamma * _sqdist(X, Y))
+    if kernel == "linear":
+        return X @ Y.T
+    return (gamma * (X @ Y.T) + coef0) ** degree
+
+
+def double_center(K):
+    """``J K J`` with ``J = I − 11ᵀ/n``: subtract row and column means, add back the grand mean
+    (lesson 07, Eq. (3)). ``K: (n, n)`` → ``(n, n)`` whose rows and columns sum to zero."""
+    K = _square(K, "K")
+    return _double_center(K)
+
+
+def _double_center(K):
+    row = K.mean(dim=1, keepdim=True)
+    col = K.mean(dim=0, keepdim=True)
+    return K - row - col + K.mean()
+
+
+# --------------------------------------------------------------------------- eigenvectors
+
+def fix_signs(Y):
+    """Flip the columns of ``Y: (n, k)`` so that each one's largest-magnitude entry is positive."""
+    Y = as_matrix(Y, "Y")
+    return _fix_signs(Y)
+
+
+def _fix_signs(Y):
+    idx = Y.abs().argmax(dim=0)
+    s = torch.sign(Y[idx, torch.arange(Y.shape[1], device=Y.device)])
+    s[s == 0] = 1
+    return Y * s
+
+
+def align_signs(Y, ref):
+    """Flip the columns of ``Y: (n, k)`` to agree in sign with ``ref: (n, k)`` (positive inner products)."""
+    check_same_device(Y=Y, ref=ref)
+    Y = as_matrix(Y, "Y")
+    ref = as_matrix(ref, "ref", dtype=Y.dtype)
+    if Y.shape != ref.shape:
+        raise ValueError(f"Y and ref must have the same shape, got {tuple(Y.shape)} and {tuple(ref.shape)}.")
+    s = torch.sign((Y * ref).sum(0))
+    s[s == 0] = 1
+    return Y * s
+
+
+#: on the CPU, matrices larger than this use ARPACK (Lanczos) instead of a dense solver
+DENSE_MAX = 600
+
+
+def _arpack_v0(n):
+    """A fixed start vector: ARPACK's result must not depend on a global random state."""
+    return np.random.default_rng(0).uniform(-1, 1, n)
+
+
+def _eigh_extreme(M, k, largest=True):
+    """k extreme eigenpairs of the symmetric ``M: (n, n)``, ordered from the extreme inwards.
+
+    On a GPU: the dense, exact ``torch.linalg.eigh`` (O(n³), highly parallel). On the CPU:
+    LAPACK's subset solver for n <= ``DENSE_MAX`` (still O(n³)), else ARPACK's implicitly
+    restarted Lanczos method through SciPy (O(n²) per iteration, converged to machine
+    precision with ``tol=0``) — the solver scikit-learn uses too.
+    """
+    n = M.shape[0]
+    if M.device.type == "cpu":
+        import scipy.linalg
+        import scipy.sparse.linalg
+        A = M.numpy()
+        if n <= DENSE_MAX or k >= n - 1:
+            lo, hi = (n - k, n - 1) if largest else (0, k - 1)
+            w, V = scipy.linalg.eigh(A, subset_by_index=[lo, hi], driver="evr", check_finite=False)
+        else:
+            w, V = scipy.sparse.linalg.eigsh(A, k, which="LA" if largest else "SA", tol=0, v0=_arpack_v0(n))
+            order = np.argsort(w)
+            w, V = w[order], V[:, order]
+        evals, evecs = torch.from_numpy(w).to(M.dtype), torch.from_numpy(np.ascontiguousarray(V)).to(M.dtype)
+    else:
+        evals, evecs = torch.linalg.eigh(M)  # ascending
+        evals, evecs = (evals[n - k:], evecs[:, n - k:]) if largest else (evals[:k], evecs[:, :k])
+    if largest:
+        evals, evecs = evals.flip(0), evecs.flip(1)
+    return evals, evecs
+
+
+@dataclass
+class SpectralResult:
+    """An embedding ``embedding: (n, k)`` read off eigenvectors, with their ``eigenvalues: (k,)``."""
+
+    embedding: torch.Tensor
+    eigenvalues: torch.Tensor
+
+
+# --------------------------------------------------------------------------- kernel PCA
+
+@dataclass
+class KernelPCAResult(SpectralResult):
+    """Kernel PCA of ``X_fit: (n, d)``: ``embedding: (n, k)`` = αⱼ √λⱼ, ``eigenvalues: (k,)`` of the centred
+    kernel matrix, ``alphas: (n, k)`` its unit eigenvectors; :meth:`transform` projects new points."""
+
+    alphas: torch.Tensor
+    X_fit: torch.Tensor
+    kernel: str
+    gamma: float
+    degree: int
+    coef0: float
+    _row_means: torch.Tensor
+    _all_mean: torch.Tensor
+
+    def transform(self, X):
+        """Embed new points ``X: (m, d)`` → ``(m, k)`` (lesson 07, Eq. (6)):
+        centre ``k(x, x_i)`` with the training means, then project on ``αⱼ / √λⱼ``."""
+        X = _matrix(X, min_rows=1).to(dtype=self.X_fit.dtype, device=self.X_fit.device)
+        if X.shape[1] != self.X_fit.shape[1]:
+            raise ValueError(f"X must have {self.X_fit.shape[1]} columns like the fitted data, got {X.shape[1]}.")
+        Kx = _kernel(X, self.X_fit, self.kernel, self.gamma, self.degree, self.coef0)
+        Kx = Kx - Kx.mean(dim=1, keepdim=True) - self._row_means[None, :] + self._all_mean
+        lam = self.eigenvalues
+        inv_sqrt = torch.where(lam > 0, lam.clamp(min=torch.finfo(lam.dtype).tiny).rsqrt(), torch.zeros_like(lam))
+        return (Kx @ self.alphas) * inv_sqrt
+
+
+def kernel_pca(X, k: int = 2, *, kernel: str = "rbf", gamma: float | None = None, degree: int = 3,
+               coef0: float = 1.0) -> KernelPCAResult:
+    """Kernel PCA (Schölkopf, Smola & Müller 1998; lesson 07, Eqs. (1)–(5)).
+
+    ``X: (n, d)``, ``1 <= k <= n - 1``. Builds ``K`` with :func:`kernel_matrix`, double-centres
+    it (centring in feature space), takes its top-``k`` eigenpairs ``(λⱼ, αⱼ)`` and returns the
+    scores ``αⱼ √λⱼ`` — the same numbers as scikit-learn's ``KernelPCA.fit_transform`` up to the
+    sign of each column (fixed here by :func:`fix_signs`). Negative eigenvalues (rounding) are
+    clamped to 0.
+    """
+    X = _matrix(X)
+    n, d = X.shape
+    k = check_int(k, "k", low=1, high=n - 1)
+    kernel, gamma, degree, coef0 = _kernel_args(kernel, gamma, degree, coef0, d)
+    K = _kernel(X, X, kernel, gamma, degree, coef0)
+    row_means, all_mean = K.mean(dim=0), K.mean()
+    lam, alphas = _eigh_extreme(_double_center(K), k, largest=True)
+    lam = lam.clamp(min=0)
+    alphas = _fix_signs(alphas)
+    return KernelPCAResult(alphas * lam.sqrt(), lam, alphas, X, kernel, gamma, degree, coef0, row_means, all_mean)
+
+
+# --------------------------------------------------------------------------- graphs
+
+def knn_graph(X, n_neighbors: int = 10, *, batch_size: int | None = None):
+    """The k-nearest-neighbour graph of ``X: (n, d)``, without self-loops.
+
+    Returns ``(distances, indices)``, both ``(n, n_neighbors)``, sorted by increasing distance.
+    Candidates come from the squared-distance formula in row blocks of ``batch_size`` (O(n²d)
+    work, O(batch_size·n) memory); the distances of the chosen neighbours are then recomputed
+    directly as ``‖x_i − x_j‖`` so that they are accurate to the last digit.
+    """
+    X = _matrix(X)
+    n = X.shape[0]
+    n_neighbors = check_int(n_neighbors, "n_neighbors", low=1, high=n - 1)
+    if batch_size is None:
+        batch_size = max(1, min(n, 2**24 // n))
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    sq = (X * X).sum(1)
+    dists, inds = [], []
+    for start in range(0, n, batch_size):
+        xb = X[start:start + batch_size]
+        rows = torch.arange(xb.shape[0], device=X.device)
+        D2 = sq[start:start + batch_size, None] + sq[None, :] - 2.0 * (xb @ X.T)
+        D2[rows, rows + start] = float("inf")  # exclude each point itself
+        idx = D2.topk(n_neighbors, dim=1, largest=False).indices
+        exact = (X[idx] - xb[:, None, :]).norm(dim=2)
+        exact, order = exact.sort(dim=1)
+        dists.append(exact)
+        inds.append(idx.gather(1, order))
+    return torch.cat(dists), torch.cat(inds)
+
+
+def _sparse_graph(distances, indices, n):
+    """Symmetric scipy CSR adjacency from a k-NN graph (an edge if either point is a neighbour of the other)."""
+    from scipy.sparse import csr_matrix
+    d = distances.detach().cpu().double().numpy().ravel()
+    j = indices.detach().cpu().numpy().ravel()
+    i = np.repeat(np.arange(n), indices.shape[1])
+    A = csr_matrix((d, (i, j)), shape=(n, n))
+    return A.maximum(A.T)
+
+
+def connected_components(indices):
+    """Connected components of the (symmetrised) k-NN graph given by ``indices: (n, m)``
+    from :func:`knn_graph`. Returns ``(n_components, labels: (n,) int64 NumPy array)``."""
+    from scipy.sparse.csgraph import connected_components as cc
+    if not isinstance(indices, torch.Tensor) or indices.dim() != 2 or indices.dtype not in (torch.int32, torch.int64):
+        raise TypeError("indices must be the (n, n_neighbors) integer tensor returned by knn_graph.")
+    n = indices.shape[0]
+    A = _sparse_graph(torch.ones_like(indices, dtype=torch.float64), indices, n)
+    n_comp, labels = cc(A, directed=False)
+    return int(n_comp), labels.astype(np.int64)
+
+
+def _require_connected(indices, n_neighbors):
+    n_comp, labels = connected_components(indices)
+    if n_comp > 1:
+        sizes = np.sort(np.bincount(labels))[::-1]
+        shown = ", ".join(str(s) for s in sizes[:5]) + (", ..." if n_comp > 5 else "")
+        raise DisconnectedGraphError(
+            f"n_neighbors={n_neighbors} gives a disconnected neighbourhood graph: it has {n_comp} connected "
+            f"components (sizes {shown}), and points in different components have no path between them "
+            f"(infinite geodesic distance). Increase n_neighbors (try {2 * n_neighbors}), or embed each "
+            "component separately (labels from lowdim_utils.manifold.connected_components(knn_graph(X, "
+            "n_neighbors)[1])).")
+
+
+def _floyd_warshall(W):
+    """All-pairs shortest paths of a dense weight matrix (inf = no edge) by min-plus relaxation:
+    after step k, D_ij is the shortest path using intermediate vertices < k (lesson 07, Eq. (8))."""
+    D = W.clone()
+    for k in range(D.shape[0]):
+        torch.minimum(D, D[:, k:k + 1] + D[k:k + 1, :], out=D)
+    return D
+
+
+def geodesic_distances(X, n_neighbors: int = 10, *, path_method: str = "auto"):
+    """Graph approximation of the geodesic distances on the manifold sampled by ``X: (n, d)`` → ``(n, n)``.
+
+    Shortest paths in the symmetrised k-NN graph with Euclidean edge lengths (Isomap's steps 1–2).
+    ``path_method``: ``"dijkstra"`` (SciPy on the CPU, O(n² log n)), ``"floyd"`` (torch min-plus
+    Floyd–Warshall on X's device, O(n³)), or ``"auto"`` (floyd on a CUDA device when n <= 16384,
+    else dijkstra). Raises :class:`DisconnectedGraphError` if the graph is disconnected.
+    """
+    X = _matrix(X)
+    if path_method not in PATH_METHODS:
+        raise ValueError(f"path_method must be one of {list(PATH_METHODS)}, got {path_method!r}.")
+    dist, idx = knn_graph(X, n_neighbors)
+    _require_connected(idx, n_neighbors)
+    return _shortest_paths(dist, idx, X, path_method)
+
+
+def shortest_paths(distances, indices, *, path_method: str = "auto"):
+    """All-pairs shortest-path lengths ``(n, n)`` in the symmetrised k-NN graph ``(distances, indices)``
+    returned by :func:`knn_graph` (Isomap's step 2; lesson 07, Eq. (8)). See :func:`geodesic_distances`
+    for ``path_method``. Unreachable pairs get ``inf``."""
+    if not isinstance(distances, torch.Tensor) or not isinstance(indices, torch.Tensor) \
+            or distances.shape != indices.shape or distances.dim() != 2:
+        raise TypeError("distances and indices must be the two (n, n_neighbors) tensors returned by knn_graph.")
+    check_same_device(distances=distances, indices=indices)
+    if path_method not in PATH_METHODS:
+        raise ValueError(f"path_method must be one of {list(PATH_METHODS)}, got {path_method!r}.")
+    return _shortest_paths(distances, indices, distances, path_method)
+
+
+def _shortest_paths(dist, idx, X, path_method):
+    """X only supplies n, dtype and device."""
+    n = X.shape[0]
+    if path_method == "auto":
+        path_method = "floyd" if (X.device.type == "cuda" and n <= 16384) else "dijkstra"
+    if path_method == "dijkstra":
+        from scipy.sparse.csgraph import shortest_path
+        G = shortest_path(_sparse_graph(dist, idx, n), method="D", directed=False)
+        return torch.from_numpy(G).to(dtype=X.dtype, device=X.device)
+    W = torch.full((n, n), float("inf"), dtype=X.dtype, device=X.device)
+    W.scatter_(1, idx, dist.to(X.dtype))
+    W = torch.minimum(W, W.T)
+    W.fill_diagonal_(0.0)
+    return _floyd_warshall(W)
+
+
+# --------------------------------------------------------------------------- MDS and Isomap
+
+def classical_mds(D, k: int = 2) -> SpectralResult:
+    """Classical (Torgerson) multidimensional scaling of a distance matrix ``D: (n, n)`` (lesson 07, Thm. 1).
+
+    ``B = −½ J (D∘D) J``; the embedding is ``V_k Λ_k^{1/2}`` from the top-``k`` eigenpairs of ``B``
+    (negative eigenvalues, which appear when D is not Euclidean, are clamped to 0). If ``D``
+    holds the distances of points in ℝ^k, this recovers them up to a rigid motion.
+    """
+    D = _square(D, "D")
+    n = D.shape[0]
+    k = check_int(k, "k", low=1, high=max(1, n - 1))
+    if bool((D < 0).any()):
+        raise ValueError("D must hold non-negative distances; it has negative entries.")
+    _check_symmetric(D, "D", "distance matrix")
+    return _mds(D, k)
+
+
+def _mds(D, k):
+    B = -0.5 * _double_center(D * D)
+    lam, V = _eigh_extreme(B, k, largest=True)
+    V = _fix_signs(V)
+    return SpectralResult(V * lam.clamp(min=0).sqrt(), lam)
+
+
+@dataclass
+class IsomapResult(SpectralResult):
+    """Isomap: ``embedding: (n, k)``, ``eigenvalues: (k,)`` of ``B``, ``geodesic: (n, n)`` graph distances."""
+
+    geodesic: torch.Tensor
+
+
+def isomap(X, k: int = 2, n_neighbors: int = 10, *, path_method: str = "auto") -> IsomapResult:
+    """Isomap (Tenenbaum, de Silva & Langford 2000; lesson 07, Alg. 1): :func:`classical_mds` of the
+    :func:`geodesic_distances` of ``X: (n, d)``. Same numbers as ``sklearn.manifold.Isomap`` (with a
+    dense eigensolver) up to column signs, except that a disconnected graph raises
+    :class:`DisconnectedGraphError` where scikit-learn adds edges with a warning."""
+    X = _matrix(X)
+    n = X.shape[0]
+    k = check_int(k, "k", low=1, high=n - 1)
+    G = geodesic_distances(X, n_neighbors, path_method=path_method)
+    r = _mds(G, k)
+    return IsomapResult(r.embedding, r.eigenvalues, G)
+
+
+def residual_variance(D, Y) -> float:
+    """Isomap's residual variance ``1 − R²(D, D_Y)`` (lesson 07, Eq. (9)): ``R`` is the linear correlation,
+    over all pairs ``i < j``, of the given distances ``D: (n, n)`` and the Euclidean distances of the
+    embedding ``Y: (n, k)``. 0 means the embedding reproduces D up to an affine map of the distances."""
+    check_same_device(D=D, Y=Y)
+    D = _square(D, "D")
+    Y = _matrix(Y, "Y").to(D.dtype)
+    if Y.shape[0] != D.shape[0]:
+        raise ValueError(f"Y must have one row per row of D ({D.shape[0]}), got shape {tuple(Y.shape)}.")
+    iu = torch.triu_indices(D.shape[0], D.shape[0], 1, device=D.device)
+    a = D[iu[0], iu[1]]
+    b = _sqdist(Y, Y)[iu[0], iu[1]].sqrt()
+    a, b = a - a.mean(), b - b.mean()
+    denom = float(a.norm() * b.norm())
+    if denom == 0:
+        return 1.0
+    r = float((a * b).sum()) / denom
+    return 1.0 - r * r
+
+
+# --------------------------------------------------------------------------- Laplacian eigenmaps
+
+def knn_affinity(X, n_neighbors: int = 10, *, affinity: str = "connectivity", t: float | None = None):
+    """Symmetric affinity ``W: (n, n)`` of the k-NN graph of ``X: (n, d)``, zero diagonal (lesson 07, Eq. (10)).
+
+    ``A_ij`` is 1 (``"connectivity"``) or ``exp(−‖x_i − x_j‖²/t)`` (``"heat"``; ``t`` defaults to the
+    mean squared neighbour distance) when j is among i's ``n_neighbors`` nearest neighbours, else 0;
+    ``W = (A + Aᵀ)/2``, the symmetrisation scikit-learn's ``SpectralEmbedding`` uses.
+    """
+    X = _matrix(X)
+    if affinity not in AFFINITIES:
+        raise ValueError(f"affinity must be one of {list(AFFINITIES)}, got {affinity!r}.")
+    dist, idx = knn_graph(X, n_neighbors)
+    _require_connected(idx, n_neighbors)
+    return _affinity(dist, idx, X, affinity, t)
+
+
+def _affinity(dist, idx, X, affinity, t):
+    n = X.shape[0]
+    if affinity == "connectivity":
+        vals = torch.ones_like(dist)
+    else:
+        t = float((dist**2).mean()) if t is None else check_positive(t, "t")
+        t = t if t > 0 else 1.0
+        vals = torch.exp(-(dist**2) / t)
+    A = torch.zeros(n, n, dtype=X.dtype, device=X.device)
+    A.scatter_(1, idx, vals.to(X.dtype))
+    return 0.5 * (A + A.T)
+
+
+def spectral_embedding(W, k: int = 2) -> SpectralResult:
+    """Laplacian eigenmaps of an affinity matrix ``W: (n, n)`` (Belkin & Niyogi 2003; lesson 07, Eq. (12)).
+
+    Solves ``L y = λ D y`` with ``D = diag(W 1)``, ``L = D − W`` through the symmetric normalised
+    Laplacian ``I − D^{-1/2} W D^{-1/2}`` (same eigenvalues, eigenvectors ``u = D^{1/2} y``), drops the
+    trivial constant solution (λ = 0) and returns the next ``k`` solutions, normalised so that
+    ``yᵀ D y = 1`` — scikit-learn's ``SpectralEmbedding`` convention. The diagonal of W is ignored.
+    """
+    W = _square(W, "W")
+    n = W.shape[0]
+    k = check_int(k, "k", low=1, high=n - 1)
+    if bool((W < 0).any()):
+        raise ValueError("W must hold non-negative affinities; it has negative entries.")
+    _check_symmetric(W, "W", "affinity matrix")
+    W = W.clone()
+    W.fill_diagonal_(0.0)
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components as cc
+    n_comp, _ = cc(csr_matrix((W > 0).cpu().numpy()), directed=False)
+    if n_comp > 1:
+        raise DisconnectedGraphError(
+            f"W describes a disconnected graph with {n_comp} connected components; the eigenvalue 0 then "
+            f"repeats {n_comp} times and the embedding only says which component a point is in. Connect "
+            "the graph (more neighbours) or embed each component separately.")
+    return _spectral(W, k)
+
+
+def _spectral(W, k):
+    deg = W.sum(1)
+    s = deg.rsqrt()
+    n = W.shape[0]
+    if W.device.type == "cpu" and n > DENSE_MAX:
+        # sparse shift-and-invert Lanczos on L_sym + 1e-5 I (the eigenvalues nearest 0), as scikit-learn does
+        import scipy.sparse
+        import scipy.sparse.linalg
+        S = scipy.sparse.csr_matrix((s[:, None] * W * s[None, :]).numpy())
+        L_sym = scipy.sparse.identity(n, format="csr") - S
+        lam, U = scipy.sparse.linalg.eigsh(L_sym, k + 1, sigma=-1e-5, which="LM", tol=0, v0=_arpack_v0(n))
+        order = np.argsort(lam)
+        lam = torch.from_numpy(lam[order]).to(W.dtype)
+        U = torch.from_numpy(np.ascontiguousarray(U[:, order])).to(W.dtype)
+    else:
+        M = s[:, None] * W * s[None, :]          # D^{-1/2} W D^{-1/2} = I − L_sym
+        mu, U = _eigh_extreme(M, k + 1, largest=True)
+        lam = 1.0 - mu
+    Y = _fix_signs(U[:, 1:] * s[:, None])     # y = D^{-1/2} u, drop the trivial u ∝ D^{1/2} 1
+    return SpectralResult(Y, lam[1:])
+
+
+def laplacian_eigenmaps(X, k: int = 2, n_neighbors: int = 10, *, affinity: str = "connectivity",
+                        t: float | None = None) -> SpectralResult:
+    """Laplacian eigenmaps of ``X: (n, d)``: :func:`spectral_embedding` of :func:`knn_affinity`.
+
+    Matches ``sklearn.manifold.SpectralEmbedding(affinity="nearest_neighbors", n_neighbors=n_neighbors + 1)``
+    up to column signs (scikit-learn counts each point as its own neighbour).
+    """
+    X = _matrix(X)
+    n = X.shape[0]
+    k = check_int(k, "k", low=1, high=n - 1)
+    W = knn_affinity(X, n_neighbors, affinity=affinity, t=t)
+    return _spectral(W, k)
+
+
+# --------------------------------------------------------------------------- comparing embeddings
+
+def procrustes_error(A, B, *, scaling: bool = True) -> float:
+    """Relative Procrustes distance ``min ‖A_c − s B_c R‖_F / ‖A_c‖_F`` of two configurations.
+
+    ``A: (n, p)``, ``B: (n, q)`` (the narrower one is padded with zero columns); ``A_c, B_c`` are
+    centred; ``R`` ranges over orthogonal matrices (rotations and reflections, hence any sign
+    flips) and ``s > 0`` over scales (``s = 1`` with ``scaling=False``). 0 means B is A up to a
+    rigid motion (and scale); 1 means B explains nothing of A.
+    """
+    check_same_device(A=A, B=B)
+    A = _matrix(A, "A")
+    B = _matrix(B, "B").to(A.dtype)
+    if A.shape[0] != B.shape[0]:
+        raise ValueError(f"A and B must have the same number of rows (points), got {A.shape[0]} and {B.shape[0]}.")
+    p = max(A.shape[1], B.shape[1])
+    A = torch.nn.functional.pad(A, (0, p - A.shape[1]))
+    B = torch.nn.functional.pad(B, (0, p - B.shape[1]))
+    A = A - A.mean(0)
+    B = B - B.mean(0)
+    nA = float(A.norm())
+    if nA == 0:
+        raise ValueError("A must not be a single repeated point (its centred norm is 0).")
+    U, S, Vt = torch.linalg.svd(B.T @ A)
+    R = U @ Vt
+    nB2 = float((B * B).sum())
+    s = (float(S.sum()) / nB2 if nB2 > 0 else 0.0) if scaling else 1.0
+    return float((A - s * (B @ R)).norm()) / nA

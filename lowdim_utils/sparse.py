@@ -1,0 +1,462 @@
+"""Sparse coding and dictionary learning (lesson 03).
+
+Conventions, used by every function here (lesson 03, Eq. (1)):
+
+* signals are the **rows** of ``X: (n, d)`` (a single signal ``x: (d,)`` is accepted too);
+* a dictionary ``D: (d, m)`` holds ``m`` atoms as its **columns**;
+* codes are the rows of ``Z: (n, m)``, so the reconstruction is ``Z @ D.T``;
+* each signal's lasso objective is ``F(z) = ½‖x − D z‖² + λ‖z‖₁`` (no ``1/n``, no ``1/d``).
+
+Translating to scikit-learn: ``Lasso(alpha=λ / d, fit_intercept=False).fit(D, x)``
+minimises ``F/d``, and ``sparse_encode(X, D.T, alpha=λ, algorithm="lasso_cd")`` minimises
+``F`` itself (it divides ``alpha`` by ``d`` before calling ``Lasso``). scikit-learn stores
+dictionaries transposed, atoms as rows ``(m, d)``.
+
+All functions are torch, batched over signals, run on the device of ``X`` and keep its
+float dtype (float32 or float64).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .validate import as_matrix, as_tensor, check_int, check_positive, check_same_device
+
+__all__ = ["soft_threshold", "lasso_objective", "lipschitz_constant", "ista_step", "ista", "fista",
+           "SparseCodes", "LISTA", "train_lista", "dictionary_learning", "DictionaryResult",
+           "normalize_atoms", "match_atoms", "image_patches", "lambda_max"]
+
+
+# ------------------------------------------------------------------ validation helpers
+
+def _signals(X, name="X"):
+    """Validate signals: ``(n, d)`` or a single ``(d,)``; returns the 2-D tensor and whether it was 1-D."""
+    t = as_tensor(X, name, ndim=(1, 2))
+    if t.dim() == 1:
+        return t[None, :], True
+    return t, False
+
+
+def _dictionary(D, X, name="D"):
+    """Validate a dictionary ``(d, m)`` against signals ``X: (n, d)`` (same device, dtype and d)."""
+    was_tensor = isinstance(D, torch.Tensor)
+    D = as_matrix(D, name, dtype=None if was_tensor else X.dtype, device=None if was_tensor else X.device)
+    check_same_device(X=X, **{name: D})
+    if D.dtype != X.dtype:
+        raise TypeError(f"{name} has dtype {D.dtype} but the signals have {X.dtype}; pass both in one dtype, "
+                        f"e.g. {name}.to(X.dtype).")
+    if D.shape[0] != X.shape[1]:
+        raise ValueError(f"{name} must have shape (d, m) with d = {X.shape[1]} rows (one per signal coordinate), "
+                         f"got shape {tuple(D.shape)}.")
+    return D
+
+
+def _codes(Z, X, D, name="Z"):
+    """Validate codes ``(n, m)`` for signals ``X: (n, d)`` and dictionary ``D: (d, m)``."""
+    was_tensor = isinstance(Z, torch.Tensor)
+    Z = as_tensor(Z, name, ndim=(1, 2), dtype=None if was_tensor else X.dtype,
+                  device=None if was_tensor else X.device)
+    if Z.dim() == 1:
+        Z = Z[None, :]
+    check_same_device(X=X, **{name: Z})
+    if Z.dtype != X.dtype:
+        raise TypeError(f"{name} has dtype {Z.dtype} but the signals have {X.dtype}; pass both in one dtype.")
+    if tuple(Z.shape) != (X.shape[0], D.shape[1]):
+        raise ValueError(f"{name} must have shape (n, m) = ({X.shape[0]}, {D.shape[1]}) (one code of length m per "
+                         f"signal), got {tuple(Z.shape)}.")
+    return Z
+
+
+def _lam(lam):
+    return check_positive(lam, "lam", allow_zero=True)
+
+
+# ------------------------------------------------------------------ the building blocks
+
+def soft_threshold(V, t):
+    """The proximal operator of ``t‖·‖₁`` (lesson 03, Eq. (4)): ``sign(v)·max(|v| − t, 0)`` entrywise.
+
+    ``V``: any shape; ``t``: a number ``>= 0`` or a non-negative tensor broadcastable to ``V``
+    (e.g. one threshold per atom, ``(m,)``). Differentiable almost everywhere (used by LISTA).
+    """
+    V = as_tensor(V, "V")
+    if isinstance(t, torch.Tensor):
+        if t.device != V.device:
+            raise ValueError(f"t is on {t.device} but V is on {V.device}; move t with .to(V.device).")
+        if bool((t < 0).any()) or not bool(torch.isfinite(t).all()):
+            raise ValueError("t must be finite and >= 0 everywhere.")
+        return V.sign() * torch.relu(V.abs() - t)
+    t = check_positive(t, "t", allow_zero=True)
+    return V.sign() * torch.relu(V.abs() - t)
+
+
+def lasso_objective(X, D, Z, lam):
+    """Per-signal lasso objective ``F(z_i) = ½‖x_i − D z_i‖² + λ‖z_i‖₁`` (lesson 03, Eq. (1)).
+
+    ``X: (n, d)``, ``D: (d, m)``, ``Z: (n, m)``; returns ``(n,)`` (a scalar tensor for one signal ``x: (d,)``).
+    """
+    X, single = _signals(X)
+    D = _dictionary(D, X)
+    Z = _codes(Z, X, D)
+    out = _objective(X, D, Z, _lam(lam))
+    return out[0] if single else out
+
+
+def _objective(X, D, Z, lam):
+    R = X - Z @ D.T
+    return 0.5 * (R * R).sum(1) + lam * Z.abs().sum(1)
+
+
+def lambda_max(X, D):
+    """The smallest ``λ`` for which every code is zero: ``max_i ‖Dᵀx_i‖_∞`` (lesson 03, Eq. (3)). Returns a float."""
+    X, _ = _signals(X)
+    D = _dictionary(D, X)
+    return float((X @ D).abs().max())
+
+
+def lipschitz_constant(D, *, method: str = "svd", n_iter: int = 100, generator=None) -> float:
+    """``L = ‖D‖₂² = σ_max(D)²``, the Lipschitz constant of the gradient of ``½‖x − Dz‖²`` (lesson 03, Eq. (6)).
+
+    ``method="svd"`` uses ``torch.linalg.svdvals``; ``method="power"`` runs ``n_iter`` steps of power
+    iteration on ``DᵀD`` (lesson 01), which slightly underestimates ``L``, so 1 % is added for safety.
+    """
+    D = as_matrix(D, "D")
+    if method == "svd":
+        return float(torch.linalg.svdvals(D)[0]) ** 2
+    if method != "power":
+        raise ValueError(f"method must be 'svd' or 'power', got {method!r}.")
+    n_iter = check_int(n_iter, "n_iter", low=1)
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    v = torch.randn(D.shape[1], generator=gen, dtype=D.dtype).to(D.device)
+    v = v / v.norm()
+    for _ in range(n_iter):
+        w = D.T @ (D @ v)
+        v = w / w.norm().clamp_min(torch.finfo(D.dtype).tiny)
+    return 1.01 * float(v @ (D.T @ (D @ v)))
+
+
+def _prox(V, t, nonnegative):
+    if nonnegative:  # prox of t‖z‖₁ + indicator(z ≥ 0)
+        return torch.relu(V - t)
+    return V.sign() * torch.relu(V.abs() - t)
+
+
+def ista_step(Z, X, D, lam, step=None, *, nonnegative: bool = False):
+    """One proximal-gradient (ISTA) step for the lasso (lesson 03, Eq. (7)):
+
+    ``Z ← S_{step·λ}(Z − step · (Z Dᵀ − X) D)``, i.e. a gradient step on ``½‖X − Z Dᵀ‖²``
+    followed by soft thresholding (rows of ``Z`` are codes of the rows of ``X``).
+
+    ``Z: (n, m)``, ``X: (n, d)``, ``D: (d, m)``; ``step`` defaults to ``1/L`` with ``L = ‖D‖₂²``.
+    ``nonnegative=True`` uses the prox of ``λ‖z‖₁ + [z ≥ 0]``, i.e. ``ReLU(v − step·λ)``
+    (the form used by CRATE's ISTA block, lesson 18). Differentiable in all arguments.
+    Returns the new ``Z: (n, m)`` (``(m,)`` for a single signal).
+    """
+    X, single = _signals(X)
+    D = _dictionary(D, X)
+    Z = _codes(Z, X, D)
+    lam = _lam(lam)
+    step = 1.0 / lipschitz_constant(D.detach()) if step is None else check_positive(step, "step")
+    out = _prox(Z - step * ((Z @ D.T - X) @ D), step * lam, nonnegative)
+    return out[0] if single else out
+
+
+@dataclass
+class SparseCodes:
+    """Result of :func:`ista` / :func:`fista`.
+
+    ``codes: (n, m)`` (or ``(m,)`` for one signal); ``history: (k + 1,)`` the mean objective
+    ``(1/n) Σᵢ F(zᵢ)`` at the initial point and after each of the ``k`` iterations run
+    (``None`` with ``track_objective=False``); ``n_iter``: iterations run; ``L``: the Lipschitz constant used.
+    """
+
+    codes: torch.Tensor
+    history: torch.Tensor | None
+    n_iter: int
+    L: float
+
+    def __iter__(self):  # allows `Z, hist = fista(...)`
+        return iter((self.codes, self.history))
+
+
+def _prepare(X, D, lam, n_iter, Z0, L, tol):
+    X, single = _signals(X)
+    D = _dictionary(D, X)
+    lam = _lam(lam)
+    n_iter = check_int(n_iter, "n_iter", low=0)
+    tol = check_positive(tol, "tol", allow_zero=True)
+    Z = (torch.zeros(X.shape[0], D.shape[1], dtype=X.dtype, device=X.device) if Z0 is None
+         else _codes(Z0, X, D, "Z0").clone())
+    L = lipschitz_constant(D) if L is None else check_positive(L, "L")
+    return X, D, lam, n_iter, Z, L, tol, single
+
+
+def _forward_step_fn(X, D, L):
+    """``Y ↦ Y − (1/L)(Y Dᵀ − X) D``, the gradient step of Eq. (7), in as few passes as possible:
+    with ``M = I − DᵀD/L`` and ``C = X D/L`` it is one fused ``C + Y M`` when ``m <= 2d``
+    (cost ``n m²``), otherwise two products through the residual (cost ``2 n d m``)."""
+    n, d = X.shape
+    m = D.shape[1]
+    if m <= 2 * d:
+        M = torch.eye(m, dtype=D.dtype, device=D.device) - (D.T @ D) / L
+        C = (X @ D) / L
+        return lambda Y: torch.addmm(C, Y, M)
+    Dt = D.T.contiguous()
+    return lambda Y: torch.addmm(Y, torch.addmm(X, Y, Dt, alpha=-1.0), D, alpha=1.0 / L)
+
+
+def _loop(X, D, lam, n_iter, Z, L, tol, single, *, momentum, nonnegative, track_objective, progress, desc):
+    forward = _forward_step_fn(X, D, L)
+    thr = lam / L
+    hist = [_objective(X, D, Z, lam).mean()] if track_objective else None
+    Y, t = Z, 1.0
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=n_iter, desc=desc, leave=False)
+    k = 0
+    for k in range(1, n_iter + 1):
+        V = forward(Y)
+        Z_new = torch.relu(V - thr) if nonnegative else V - V.clamp(-thr, thr)   # soft threshold, Eq. (4)
+        if momentum:                                   # FISTA, lesson 03 Eq. (9)
+            t_new = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
+            Y = torch.lerp(Z_new, Z, -(t - 1.0) / t_new)   # Z_new + (t−1)/t_new · (Z_new − Z)
+            t = t_new
+        else:
+            Y = Z_new
+        delta = (Z_new - Z).norm() if tol > 0 else None
+        Z = Z_new
+        if track_objective:
+            hist.append(_objective(X, D, Z, lam).mean())
+        if bar is not None:
+            bar.update(1)
+        if tol > 0 and float(delta) <= tol * max(float(Z.norm()), 1e-30):
+            break
+    if bar is not None:
+        bar.close()
+    history = torch.stack(hist) if track_objective else None
+    return SparseCodes(Z[0] if single else Z, history, k, L)
+
+
+def ista(X, D, lam, *, n_iter: int = 100, tol: float = 0.0, Z0=None, L: float | None = None,
+         nonnegative: bool = False, track_objective: bool = True, progress: bool = False) -> SparseCodes:
+    """ISTA (proximal gradient, lesson 03 Eq. (7)) for the lasso of every row of ``X: (n, d)`` at once.
+
+    Step ``1/L`` with ``L = ‖D‖₂²`` (or the given ``L``), start ``Z0`` (zeros by default),
+    ``n_iter`` iterations, stopping early when ``‖Z_k − Z_{k−1}‖_F ≤ tol‖Z_k‖_F``.
+    Convergence: ``F(z_k) − F* ≤ L‖z₀ − z*‖²/(2k)`` (lesson 03, Theorem 1).
+    Returns :class:`SparseCodes` with ``codes: (n, m)`` and the objective ``history``.
+    """
+    args = _prepare(X, D, lam, n_iter, Z0, L, tol)
+    return _loop(*args, momentum=False, nonnegative=nonnegative, track_objective=track_objective,
+                 progress=progress, desc="ISTA")
+
+
+def fista(X, D, lam, *, n_iter: int = 100, tol: float = 0.0, Z0=None, L: float | None = None,
+          nonnegative: bool = False, track_objective: bool = True, progress: bool = False) -> SparseCodes:
+    """FISTA (Beck & Teboulle 2009; lesson 03 Eq. (9)): ISTA steps taken at an extrapolated point.
+
+    Same arguments and result as :func:`ista`. Convergence:
+    ``F(z_k) − F* ≤ 2L‖z₀ − z*‖²/(k + 1)²`` (lesson 03, Theorem 2); the objective is not monotone.
+    """
+    args = _prepare(X, D, lam, n_iter, Z0, L, tol)
+    return _loop(*args, momentum=True, nonnegative=nonnegative, track_objective=track_objective,
+                 progress=progress, desc="FISTA")
+
+
+# ------------------------------------------------------------------ LISTA
+
+class LISTA(nn.Module):
+    """Learned ISTA (Gregor & LeCun 2010; lesson 03 Eq. (10)): ``T`` unrolled layers
+
+    ``Z ← S_θₜ(X W + Z S)``, with ``W: (d, m)`` and ``S: (m, m)`` shared by all layers and a
+    threshold vector ``θₜ: (m,)`` per layer. Initialised at ISTA — ``W = D/L``,
+    ``S = I − DᵀD/L``, ``θₜ = λ/L`` — so that before training ``LISTA(X)`` equals ``T``
+    ISTA iterations from ``Z = 0``. ``forward(X: (n, d)) → Z: (n, m)``.
+    """
+
+    def __init__(self, D, lam: float, n_layers: int = 8):
+        super().__init__()
+        D = as_matrix(D, "D")
+        lam = _lam(lam)
+        self.n_layers = check_int(n_layers, "n_layers", low=1)
+        L = lipschitz_constant(D)
+        m = D.shape[1]
+        self.W = nn.Parameter(D.detach().clone() / L)
+        self.S = nn.Parameter(torch.eye(m, dtype=D.dtype, device=D.device) - D.detach().T @ D.detach() / L)
+        self.theta = nn.Parameter(torch.full((self.n_layers, m), lam / L, dtype=D.dtype, device=D.device))
+
+    def forward(self, X, n_layers: int | None = None):
+        """Codes ``(n, m)`` of ``X: (n, d)`` after ``n_layers`` (default: all) layers."""
+        X = as_matrix(X, "X")
+        check_same_device(X=X, W=self.W)
+        if X.dtype != self.W.dtype:
+            raise TypeError(f"X has dtype {X.dtype} but the model has {self.W.dtype}; use X.to({self.W.dtype}).")
+        if X.shape[1] != self.W.shape[0]:
+            raise ValueError(f"X must have {self.W.shape[0]} columns, got shape {tuple(X.shape)}.")
+        T = self.n_layers if n_layers is None else check_int(n_layers, "n_layers", low=0, high=self.n_layers)
+        B = X @ self.W
+        theta = self.theta.abs()  # thresholds stay non-negative
+        Z = torch.zeros_like(B)
+        for t in range(T):
+            V = B + Z @ self.S
+            Z = V.sign() * torch.relu(V.abs() - theta[t])
+        return Z
+
+
+def train_lista(model: LISTA, X, Z_target, *, n_steps: int = 500, batch_size: int = 256, lr: float = 1e-3,
+                generator=None, progress: bool = False) -> list:
+    """Train ``model`` to map ``X: (n, d)`` to the lasso codes ``Z_target: (n, m)`` (mean squared code error,
+    Gregor & LeCun's loss), with Adam on random mini-batches. Returns the list of batch losses."""
+    X = as_matrix(X, "X")
+    Z_target = as_matrix(Z_target, "Z_target", dtype=X.dtype)
+    check_same_device(X=X, Z_target=Z_target, model=model.W)
+    if Z_target.shape[0] != X.shape[0]:
+        raise ValueError(f"Z_target must have one row per signal ({X.shape[0]}), got shape {tuple(Z_target.shape)}.")
+    n_steps = check_int(n_steps, "n_steps", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    opt = torch.optim.Adam(model.parameters(), lr=check_positive(lr, "lr"))
+    losses = []
+    it = range(n_steps)
+    if progress:
+        from tqdm.auto import tqdm
+        it = tqdm(it, desc="training LISTA")
+    for _ in it:
+        idx = torch.randint(0, X.shape[0], (min(batch_size, X.shape[0]),), generator=gen).to(X.device)
+        loss = ((model(X[idx]) - Z_target[idx]) ** 2).sum(1).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    return losses
+
+
+# ------------------------------------------------------------------ dictionary learning
+
+@dataclass
+class DictionaryResult:
+    """Result of :func:`dictionary_learning`: ``dictionary: (d, m)`` (unit-norm columns),
+    ``codes: (n, m)``, ``history``: the mean objective (1/n)Σ F after each outer iteration."""
+
+    dictionary: torch.Tensor
+    codes: torch.Tensor
+    history: list
+
+
+def normalize_atoms(D, eps: float = 1e-12):
+    """Scale every column of ``D: (d, m)`` to unit Euclidean norm; returns ``(D_unit, norms: (m,))``."""
+    D = as_matrix(D, "D")
+    norms = D.norm(dim=0).clamp_min(eps)
+    return D / norms, norms
+
+
+def dictionary_learning(X, n_atoms: int, lam: float, *, n_iter: int = 30, method: str = "bcd",
+                        coding_iter: int = 50, D0=None, generator=None, progress: bool = False) -> DictionaryResult:
+    """Learn ``D: (d, n_atoms)`` and sparse codes of ``X: (n, d)`` by alternating minimisation of
+
+    ``(1/n) Σᵢ ½‖xᵢ − D zᵢ‖² + λ‖zᵢ‖₁`` subject to unit-norm atoms (lesson 03, Eq. (11)).
+
+    Each outer iteration (i) codes all signals with ``coding_iter`` FISTA steps, warm-started from
+    the previous codes, and (ii) updates the dictionary:
+
+    * ``method="mod"`` (method of optimal directions): the least-squares solution
+      ``D = XᵀZ (ZᵀZ)⁻¹`` (Eq. (12)), then every atom rescaled to unit norm (codes rescaled alike);
+    * ``method="bcd"``: one sweep of block-coordinate descent over the atoms with ``A = ZᵀZ``,
+      ``B = XᵀZ`` — ``dⱼ ← dⱼ + (bⱼ − D aⱼ)/A_jj`` then projected on the unit ball (Eq. (13),
+      the dictionary update of Mairal et al. 2009).
+
+    Atoms no signal uses are replaced by the worst-reconstructed signal (normalised).
+    ``D0``: initial dictionary (default: ``n_atoms`` random signals, normalised).
+    """
+    X = as_matrix(X, "X")
+    n, d = X.shape
+    n_atoms = check_int(n_atoms, "n_atoms", low=1)
+    lam = _lam(lam)
+    n_iter = check_int(n_iter, "n_iter", low=1)
+    coding_iter = check_int(coding_iter, "coding_iter", low=1)
+    if method not in ("mod", "bcd"):
+        raise ValueError(f"method must be 'mod' or 'bcd', got {method!r}.")
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    if D0 is None:
+        idx = torch.randperm(n, generator=gen)[:n_atoms]
+        if n_atoms > n:
+            raise ValueError(f"n_atoms must be <= n = {n} when D0 is not given (atoms start as signals), "
+                             f"got {n_atoms}.")
+        D = X[idx.to(X.device)].T.clone()
+        D = D + 1e-3 * torch.randn(D.shape, generator=gen, dtype=X.dtype).to(X.device)  # split duplicate signals
+    else:
+        D = _dictionary(D0, X, "D0").clone()
+        if D.shape[1] != n_atoms:
+            raise ValueError(f"D0 must have n_atoms = {n_atoms} columns, got shape {tuple(D.shape)}.")
+    D, _ = normalize_atoms(D)
+    Z = torch.zeros(n, n_atoms, dtype=X.dtype, device=X.device)
+    history = []
+    it = range(n_iter)
+    if progress:
+        from tqdm.auto import tqdm
+        it = tqdm(it, desc=f"dictionary learning ({method})")
+    for _ in it:
+        Z = fista(X, D, lam, n_iter=coding_iter, Z0=Z, track_objective=False).codes
+        A, B = Z.T @ Z, X.T @ Z
+        if method == "mod":
+            ridge = 1e-8 * float(A.diagonal().mean().clamp_min(1e-30))
+            D_new = torch.linalg.solve(A + ridge * torch.eye(n_atoms, dtype=X.dtype, device=X.device), B.T).T
+            D, norms = normalize_atoms(D_new)
+            Z = Z * norms                     # same reconstruction Z Dᵀ with unit-norm atoms
+        else:
+            for j in range(n_atoms):
+                if A[j, j] > 1e-10:
+                    u = D[:, j] + (B[:, j] - D @ A[:, j]) / A[j, j]
+                    D[:, j] = u / max(float(u.norm()), 1.0)
+        unused = (Z.abs().sum(0) == 0).nonzero().flatten()
+        if len(unused):
+            err = ((X - Z @ D.T) ** 2).sum(1)
+            worst = err.argsort(descending=True)[: len(unused)]
+            D[:, unused] = normalize_atoms(X[worst].T)[0]
+            Z[:, unused] = 0
+        history.append(float(_objective(X, D, Z, lam).mean()))
+    Z = fista(X, D, lam, n_iter=coding_iter, Z0=Z, track_objective=False).codes
+    history.append(float(_objective(X, D, Z, lam).mean()))
+    return DictionaryResult(D, Z, history)
+
+
+def match_atoms(D_est, D_true):
+    """Match the atoms (columns) of ``D_est: (d, m₁)`` to those of ``D_true: (d, m₂)`` up to sign and
+    permutation: the Hungarian algorithm (``scipy.optimize.linear_sum_assignment``) maximises the
+    total ``|cos|``. Returns ``(cos: (min(m₁, m₂),), rows, cols)`` — the matched ``|cos|`` and the
+    matched column indices of ``D_est`` and ``D_true``."""
+    from scipy.optimize import linear_sum_assignment
+    A = as_matrix(D_est, "D_est", dtype=torch.float64).cpu()
+    B = as_matrix(D_true, "D_true", dtype=torch.float64).cpu()
+    if A.shape[0] != B.shape[0]:
+        raise ValueError(f"D_est and D_true must have the same number of rows d, got {tuple(A.shape)} and "
+                         f"{tuple(B.shape)}.")
+    C = (normalize_atoms(A)[0].T @ normalize_atoms(B)[0]).abs().numpy()
+    rows, cols = linear_sum_assignment(-C)
+    return C[rows, cols], rows, cols
+
+
+def image_patches(image, size: int = 8, n: int = 10000, *, remove_mean: bool = True, seed: int = 0):
+    """``n`` random ``size×size`` patches of a grey image ``(h, w)``, flattened: ``(n, size²)`` float32 NumPy.
+
+    ``remove_mean`` subtracts each patch's mean grey level (its "DC" component), as is usual
+    before sparse coding of natural images (Olshausen & Field 1996).
+    """
+    img = np.asarray(image, dtype=np.float32)
+    if img.ndim != 2:
+        raise ValueError(f"image must be a 2-D grey image (h, w), got shape {img.shape}.")
+    size = check_int(size, "size", low=1, high=min(img.shape))
+    n = check_int(n, "n", low=1)
+    rng = np.random.default_rng(seed)
+    r = rng.integers(0, img.shape[0] - size + 1, n)
+    c = rng.integers(0, img.shape[1] - size + 1, n)
+    offs = np.arange(size)
+    P = img[r[:, None, None] + offs[None, :, None], c[:, None, None] + offs[None, None, :]].reshape(n, -1)
+    if remove_mean:
+        P = P - P.mean(1, keepdims=True)
+    return np.ascontiguousarray(P, dtype=np.float32)

@@ -1,0 +1,167 @@
+"""lowdim_utils.linear (lesson 01) against its oracles: scikit-learn and torch."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+from sklearn.decomposition import PCA
+from sklearn.utils.extmath import randomized_svd as sk_randomized_svd
+
+from lowdim_utils import linear
+
+
+def lowrank(n=200, d=50, r=8, noise=1e-3, seed=0, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    A = torch.randn(n, r, generator=g, dtype=dtype) @ torch.randn(r, d, generator=g, dtype=dtype)
+    return A + noise * torch.randn(n, d, generator=g, dtype=dtype)
+
+
+def max_angle(A, B):
+    return float(linear.subspace_angles(A, B).max())
+
+
+# ------------------------------------------------------------------ oracles
+def test_pca_matches_sklearn_full_pca_entrywise_after_sign_fixing():
+    X = lowrank(noise=0.5)
+    ours = linear.pca(X, 6)
+    sk = PCA(6, svd_solver="full").fit(X.numpy())
+    np.testing.assert_allclose(ours.components.numpy(), sk.components_, atol=1e-10)
+    np.testing.assert_allclose(ours.explained_variance.numpy(), sk.explained_variance_, rtol=1e-10)
+    np.testing.assert_allclose(ours.explained_variance_ratio.numpy(), sk.explained_variance_ratio_, rtol=1e-10)
+    np.testing.assert_allclose(ours.transform(X).numpy(), sk.transform(X.numpy()), atol=1e-9)
+
+
+def test_randomized_pca_matches_full_on_low_rank_data():
+    X = lowrank()
+    full = linear.pca(X, 5)
+    rnd = linear.pca(X, 5, method="randomized")
+    assert max_angle(full.components.T, rnd.components.T) < 1e-6
+    np.testing.assert_allclose(rnd.explained_variance.numpy(), full.explained_variance.numpy(), rtol=1e-8)
+
+
+def test_randomized_svd_agrees_with_sklearn_and_torch_lowrank():
+    X = lowrank(noise=1e-2)
+    U, S, Vt = linear.randomized_svd(X, 8, oversample=10, n_iter=4)
+    _, S_sk, Vt_sk = sk_randomized_svd(X.numpy(), 8, n_oversamples=10, n_iter=4, random_state=0)
+    _, S_tl, V_tl = torch.svd_lowrank(X, q=18, niter=4)
+    assert max_angle(Vt.T, torch.from_numpy(Vt_sk.T)) < 1e-6
+    assert max_angle(Vt.T, V_tl[:, :8]) < 1e-6
+    np.testing.assert_allclose(S.numpy(), S_sk, rtol=1e-8)
+    # U S Vt reconstructs as well as the exact rank-8 truncation
+    err = torch.linalg.matrix_norm(X - (U * S) @ Vt, ord=2)
+    assert float(err) <= 1.01 * float(torch.linalg.svdvals(X)[8])
+
+
+def test_power_iteration_finds_top_subspace_and_singular_values():
+    X = lowrank(noise=0.1)
+    S, Vt, steps = linear.power_iteration(X, 4, n_iter=1000, tol=1e-12)
+    _, S_ex, Vt_ex = torch.linalg.svd(X, full_matrices=False)
+    assert max_angle(Vt.T, Vt_ex[:4].T) < 1e-6
+    np.testing.assert_allclose(S.numpy(), S_ex[:4].numpy(), rtol=1e-9)
+    assert steps < 1000
+
+
+def test_svd_sign_convention_matches_sklearn_pca():
+    X = lowrank(noise=0.5)
+    Xc, _ = linear.center(X)
+    _, _, Vt = linear.svd(Xc, 4)
+    sk = PCA(4, svd_solver="full").fit(X.numpy())
+    np.testing.assert_allclose(Vt.numpy(), sk.components_, atol=1e-10)
+
+
+def test_rank_k_approx_attains_eckart_young_error():
+    X = lowrank(noise=0.3)
+    s = torch.linalg.svdvals(X)
+    for k in (1, 3, 8):
+        E = X - linear.rank_k_approx(X, k)
+        assert float(torch.linalg.matrix_norm(E, ord=2)) == pytest.approx(float(s[k]), rel=1e-9)
+        assert float(torch.linalg.matrix_norm(E) ** 2) == pytest.approx(float((s[k:] ** 2).sum()), rel=1e-9)
+
+
+def test_halko_bound_holds_on_average_and_orders_correctly():
+    X = lowrank(n=300, d=120, r=120, noise=0.0, seed=3)  # full rank, decaying spectrum
+    X = X @ torch.diag(torch.arange(1, 121, dtype=X.dtype) ** -1.0)
+    s = torch.linalg.svdvals(X)
+    for q in (0, 1):
+        errs = [float(torch.linalg.matrix_norm(X - (Q := linear.randomized_range_finder(
+            X, 15, n_iter=q, generator=torch.Generator().manual_seed(t))) @ (Q.T @ X), ord=2)) for t in range(10)]
+        assert np.mean(errs) / float(s[10]) <= linear.halko_bound(s, 10, 5, q)
+    assert linear.halko_bound(s, 10, 5, 2) < linear.halko_bound(s, 10, 5, 1) < linear.halko_bound(s, 10, 5, 0)
+
+
+# ------------------------------------------------------------------ properties
+@settings(max_examples=25, deadline=None)
+@given(st.integers(2, 30), st.integers(2, 30), st.integers(0, 10_000))
+def test_subspace_angles_invariant_to_sign_scale_and_rotation(n_extra, d, seed):
+    g = torch.Generator().manual_seed(seed)
+    n = d + n_extra
+    k = max(1, d // 3)
+    A = torch.randn(n, k, generator=g, dtype=torch.float64)
+    R = torch.linalg.qr(torch.randn(k, k, generator=g, dtype=torch.float64))[0]
+    B = -3.0 * A @ R
+    assert float(linear.subspace_angles(A, B).max()) < 1e-6
+    # an orthogonal complement is at 90 degrees
+    Q = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))[0]
+    assert float(linear.subspace_angles(Q[:, :k], Q[:, k:2 * k]).min()) == pytest.approx(np.pi / 2, abs=1e-6) \
+        if 2 * k <= n else True
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(3, 40), st.integers(3, 40), st.integers(0, 10_000))
+def test_pca_components_orthonormal_and_variances_descending(n, d, seed):
+    X = torch.randn(n, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    k = min(n - 1, d, 5)
+    r = linear.pca(X, k)
+    G = r.components @ r.components.T
+    assert torch.allclose(G, torch.eye(k, dtype=X.dtype), atol=1e-9)
+    assert bool((r.explained_variance[:-1] >= r.explained_variance[1:] - 1e-12).all())
+    Z = r.transform(X)
+    assert torch.allclose(r.inverse_transform(Z), X, atol=1e-8) if k == min(n - 1, d) else True
+
+
+def test_float32_in_float32_out():
+    X = lowrank(dtype=torch.float32)
+    U, S, Vt = linear.randomized_svd(X, 4)
+    assert U.dtype == S.dtype == Vt.dtype == torch.float32
+    assert linear.pca(X, 3).components.dtype == torch.float32
+
+
+def test_numpy_input_is_accepted():
+    X = lowrank().numpy()
+    assert linear.pca(X, 2).components.shape == (2, 50)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("call, err, words", [
+    (lambda X: linear.pca(X, 0), ValueError, "k must satisfy 1 <= k"),
+    (lambda X: linear.pca(X, 51), ValueError, r"k must satisfy 1 <= k <= min\(n, d\) = 50"),
+    (lambda X: linear.pca(X, 2.0), TypeError, "k must be an integer"),
+    (lambda X: linear.pca(X, 2, method="magic"), ValueError, "method must be 'full' or 'randomized'"),
+    (lambda X: linear.pca(X[0], 2), ValueError, "X must have 2 dimensions"),
+    (lambda X: linear.pca(X[:1], 1), ValueError, "X must have at least 2 rows"),
+    (lambda X: linear.randomized_svd(X, 3, oversample=-1), ValueError, "oversample must be >= 0"),
+    (lambda X: linear.randomized_svd(X, 3, n_iter=-2), ValueError, "n_iter must be >= 0"),
+    (lambda X: linear.power_iteration(X, 3, n_iter=0), ValueError, "n_iter must be >= 1"),
+    (lambda X: linear.randomized_range_finder(X, 500), ValueError, "size must be <= 50"),
+    (lambda X: linear.subspace_angles(X, X[:10]), ValueError, "A and B must have the same number of rows"),
+    (lambda X: linear.flip_signs(X[:, :3], X[:2]), ValueError, "U and Vt must share the rank dimension"),
+    (lambda X: linear.halko_bound(torch.ones(10), 3, 1), ValueError, "oversample must be >= 2"),
+    (lambda X: linear.pca(X, 2).transform(X[:, :10]), ValueError, "X must have 50 columns"),
+    (lambda X: linear.pca(X, 2).inverse_transform(X[:, :3]), ValueError, "Z must have 2 columns"),
+])
+def test_bad_input_names_the_argument(call, err, words):
+    with pytest.raises(err, match=words):
+        call(lowrank())
+
+
+def test_nan_input_is_rejected():
+    X = lowrank()
+    X[3, 4] = float("nan")
+    for f in (lambda: linear.pca(X, 2), lambda: linear.randomized_svd(X, 2), lambda: linear.svd(X)):
+        with pytest.raises(ValueError, match="X contains NaN"):
+            f()
+
+
+def test_mismatched_devices_are_rejected():
+    A = torch.ones(4, 2)
+    with pytest.raises(ValueError, match="A on cpu, B on meta"):
+        linear.subspace_angles(A, torch.ones(4, 2, device="meta"))
