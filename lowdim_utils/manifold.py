@@ -78,6 +78,7 @@ def pairwise_sq_distances(X, Y=None):
 
     Uses ``‖x‖² + ‖y‖² − 2xᵀy`` (one matrix product, O(nmd)), clamped at 0 against rounding.
     """
+    check_same_device(X=X, Y=Y)
     X = _matrix(X, min_rows=1)
     Y = X if Y is None else _matrix(Y, "Y", min_rows=1).to(X.dtype)
     check_same_device(X=X, Y=Y)
@@ -98,6 +99,7 @@ def kernel_matrix(X, Y=None, *, kernel: str = "rbf", gamma: float | None = None,
     ``rbf``: exp(−γ‖x−y‖²); ``linear``: xᵀy; ``poly``: (γ xᵀy + coef0)^degree.
     ``gamma`` defaults to 1/d, as in scikit-learn.
     """
+    check_same_device(X=X, Y=Y)
     X = _matrix(X, min_rows=1)
     Y = X if Y is None else _matrix(Y, "Y", min_rows=1).to(X.dtype)
     check_same_device(X=X, Y=Y)
