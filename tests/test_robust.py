@@ -1,0 +1,213 @@
+"""Tests of lowdim_utils.robust (lesson 04): proximal operators, the inexact ALM solver,
+the KKT oracle, a convex-solver oracle, and input validation."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lowdim_utils import robust
+
+
+def _rand(m, n, seed=0, dtype=torch.float64):
+    return torch.randn(m, n, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+
+
+def _nuc(X):
+    return float(torch.linalg.matrix_norm(X, "nuc"))
+
+
+# ------------------------------------------------------------------ proximal operators
+
+@pytest.mark.parametrize("tau", [0.0, 0.3, 1.0, 5.0])
+def test_shrink_is_the_prox_of_l1(tau):
+    X = _rand(7, 5, 1)
+    Z = robust.shrink(X, tau)
+    # closed form, entry by entry
+    ref = np.sign(X.numpy()) * np.maximum(np.abs(X.numpy()) - tau, 0)
+    np.testing.assert_allclose(Z.numpy(), ref, atol=1e-15)
+    # and it minimises 1/2||Z - X||^2 + tau ||Z||_1: no perturbation does better
+    f = lambda Z: 0.5 * float(((Z - X) ** 2).sum()) + tau * float(Z.abs().sum())  # noqa: E731
+    g = torch.Generator().manual_seed(2)
+    for eps in (1e-6, 1e-3, 1e-1):
+        for _ in range(20):
+            assert f(Z + eps * torch.randn(Z.shape, generator=g, dtype=Z.dtype)) >= f(Z) - 1e-12
+
+
+@pytest.mark.parametrize("shape,tau", [((8, 8), 0.5), ((12, 5), 1.5), ((4, 9), 0.1)])
+def test_svt_is_the_prox_of_the_nuclear_norm(shape, tau):
+    X = _rand(*shape, seed=3) + _rand(shape[0], 2, 4) @ _rand(2, shape[1], 5) * 3
+    D, rank = robust.svt(X, tau, return_rank=True)
+    s = torch.linalg.svdvals(X)
+    # singular values are shrunk by tau
+    np.testing.assert_allclose(torch.linalg.svdvals(D).numpy(), np.maximum(s.numpy() - tau, 0), atol=1e-12)
+    assert int(rank) == int((s > tau).sum())
+    # optimality: (X - D)/tau is a subgradient of the nuclear norm at D (Thm. 1's proof)
+    U, sD, Vh = torch.linalg.svd(D, full_matrices=False)
+    r = int(rank)
+    G = (X - D) / tau
+    P = robust.project_nuclear_subdifferential(G, U[:, :r], Vh[:r].T)
+    assert float(torch.linalg.matrix_norm(G - P)) < 1e-10
+    # and no perturbation does better
+    f = lambda Z: 0.5 * float(((Z - X) ** 2).sum()) + tau * _nuc(Z)  # noqa: E731
+    g = torch.Generator().manual_seed(6)
+    for eps in (1e-5, 1e-2, 1e-1):
+        for _ in range(10):
+            assert f(D + eps * torch.randn(D.shape, generator=g, dtype=D.dtype)) >= f(D) - 1e-10
+
+
+def test_svt_edge_cases_batches_and_dtypes():
+    X = _rand(6, 4, 7)
+    torch.testing.assert_close(robust.svt(X, 0.0), X)
+    assert float(robust.svt(X, float(torch.linalg.svdvals(X)[0]) + 1).abs().max()) == 0
+    Xb = torch.stack([_rand(6, 4, s) for s in range(3)])
+    taus = torch.tensor([0.1, 0.5, 1.0], dtype=torch.float64)
+    out = robust.svt(Xb, taus)
+    for i in range(3):
+        torch.testing.assert_close(out[i], robust.svt(Xb[i], float(taus[i])))
+    assert robust.svt(X.float(), 0.3).dtype == torch.float32
+    assert robust.shrink(Xb, taus).shape == Xb.shape
+    # NumPy input works and becomes a tensor
+    assert isinstance(robust.svt(X.numpy(), 0.3), torch.Tensor)
+
+
+# ------------------------------------------------------------------ the solver
+
+def _alm_reference(M, lam, tol=1e-7, rho=1.5, max_iter=500):
+    """Inexact ALM written out in NumPy (lesson 04, Eqs. (6)-(8))."""
+    norm2 = np.linalg.norm(M, 2)
+    Y = M / max(norm2, np.abs(M).max() / lam)
+    mu, mu_max = 1.25 / norm2, 1.25e7 / norm2
+    L, S = np.zeros_like(M), np.zeros_like(M)
+    for k in range(1, max_iter + 1):
+        U, s, Vt = np.linalg.svd(M - S + Y / mu, full_matrices=False)
+        L = (U * np.maximum(s - 1 / mu, 0)) @ Vt
+        R = M - L + Y / mu
+        S = np.sign(R) * np.maximum(np.abs(R) - lam / mu, 0)
+        Y = Y + mu * (M - L - S)
+        if np.linalg.norm(M - L - S) <= tol * np.linalg.norm(M):
+            break
+        mu = min(rho * mu, mu_max)
+    return L, S, k
+
+
+def test_robust_pca_recovers_and_matches_the_reference():
+    M, L0, S0 = robust.low_rank_plus_sparse(60, 3, 0.05, generator=torch.Generator().manual_seed(0))
+    res = robust.robust_pca(M)
+    assert res.converged is True
+    assert float(torch.linalg.norm(res.L - L0) / torch.linalg.norm(L0)) < 1e-5
+    assert bool(((res.S != 0) == (S0 != 0)).all())
+    assert math.isclose(res.lam, 1 / math.sqrt(60))
+    L_ref, S_ref, k = _alm_reference(M.numpy(), res.lam)
+    assert k == res.n_iter
+    np.testing.assert_allclose(res.L.numpy(), L_ref, atol=1e-9)
+    np.testing.assert_allclose(res.S.numpy(), S_ref, atol=1e-9)
+    h = res.history
+    assert set(h) == {"primal", "dual", "rank", "nnz", "mu"}
+    assert all(v.shape == (res.n_iter,) for v in h.values())
+    assert float(h["primal"][-1]) <= 1e-7 and int(h["rank"][-1]) == 3
+    assert bool((h["mu"][1:] >= h["mu"][:-1]).all())
+
+
+def test_multiplier_lies_in_the_l1_subdifferential():
+    """The S-step's optimality condition: Y_{k+1} ∈ λ∂‖S_{k+1}‖₁ exactly (lesson 04, Sec. 2)."""
+    M, _, _ = robust.low_rank_plus_sparse(30, 2, 0.1, generator=torch.Generator().manual_seed(1))
+    for max_iter in (1, 3, 50):
+        res = robust.robust_pca(M, max_iter=max_iter)
+        P = robust.project_l1_subdifferential(res.Y, res.S, res.lam)
+        assert float((res.Y - P).abs().max()) < 1e-8 * res.lam
+
+
+def test_rectangular_float32_and_batched():
+    M, L0, _ = robust.low_rank_plus_sparse(40, 2, 0.05, m=70, generator=torch.Generator().manual_seed(2),
+                                          dtype=torch.float32)
+    res = robust.robust_pca(M)
+    assert res.L.dtype == torch.float32 and res.L.shape == (70, 40)
+    assert math.isclose(res.lam, 1 / math.sqrt(70), rel_tol=1e-12)
+    assert float(torch.linalg.norm(res.L - L0) / torch.linalg.norm(L0)) < 1e-4
+    Mb, _, _ = robust.low_rank_plus_sparse(25, 1, 0.05, batch=3, generator=torch.Generator().manual_seed(3))
+    rb = robust.robust_pca(Mb)
+    assert rb.L.shape == (3, 25, 25) and rb.converged.shape == (3,) and bool(rb.converged.all())
+    assert rb.history["primal"].shape == (rb.n_iter, 3)
+    for i in range(3):
+        ri = robust.robust_pca(Mb[i])
+        torch.testing.assert_close(rb.L[i], ri.L, atol=1e-10, rtol=0)   # frozen after convergence
+        torch.testing.assert_close(rb.S[i], ri.S, atol=1e-10, rtol=0)
+
+
+# ------------------------------------------------------------------ the KKT oracle
+
+def test_kkt_certifies_the_truth_and_rejects_wrong_answers():
+    M, L0, S0 = robust.low_rank_plus_sparse(40, 2, 0.05, generator=torch.Generator().manual_seed(4))
+    k = robust.kkt_residuals(M, L0, S0)
+    assert k["certified"] and k["rank"] == 2 and k["support"] == int((S0 != 0).sum())
+    assert k["spectral"] < 1 and k["off_support"] <= 1 + 1e-9
+    assert robust.kkt_residuals(M, L0, S0, margin=0.05)["certified"]     # strict: unique optimum
+    # feasible but not optimal: move a rank-one piece from L to S
+    E = 0.1 * _rand(40, 1, 5) @ _rand(1, 40, 6)
+    bad = robust.kkt_residuals(M, L0 + E, S0 - E)
+    assert bad["primal"] < 1e-12 and not bad["certified"]
+    # infeasible
+    assert not robust.kkt_residuals(M, L0, S0 + 1e-3)["certified"]
+    # PCA's answer is not optimal for PCP
+    U, s, Vh = torch.linalg.svd(M)
+    L_pca = (U[:, :2] * s[:2]) @ Vh[:2]
+    assert not robust.kkt_residuals(M, L_pca, M - L_pca)["certified"]
+
+
+def test_kkt_detects_a_solver_stopped_too_early():
+    M, _, _ = robust.low_rank_plus_sparse(20, 4, 0.30, generator=torch.Generator().manual_seed(2))
+    fast = robust.robust_pca(M, rho=1.5)
+    slow = robust.robust_pca(M, rho=1.02, max_iter=1000)
+    k_fast, k_slow = robust.kkt_residuals(M, fast.L, fast.S), robust.kkt_residuals(M, slow.L, slow.S)
+    assert k_fast["primal"] < 1e-7 and k_fast["gap"] > 0.1
+    assert k_slow["gap"] < 1e-3
+
+
+def test_against_cvxpy():
+    cp = pytest.importorskip("cvxpy")
+    M, L0, _ = robust.low_rank_plus_sparse(15, 1, 0.05, generator=torch.Generator().manual_seed(3))
+    lam = robust.pcp_lambda(15, 15)
+    L, S = cp.Variable((15, 15)), cp.Variable((15, 15))
+    prob = cp.Problem(cp.Minimize(cp.normNuc(L) + lam * cp.sum(cp.abs(S))), [L + S == M.numpy()])
+    prob.solve(solver="CLARABEL")
+    res = robust.robust_pca(M)
+    obj = _nuc(res.L) + lam * float(res.S.abs().sum())
+    assert abs(obj - prob.value) / prob.value < 1e-5
+    assert np.linalg.norm(res.L.numpy() - L.value) / np.linalg.norm(L.value) < 1e-5
+
+
+# ------------------------------------------------------------------ bad input
+
+@pytest.mark.parametrize("call,exc,text", [
+    (lambda: robust.robust_pca(torch.ones(5)), ValueError, "M must have 2 or 3 dimensions"),
+    (lambda: robust.robust_pca(torch.ones(2, 2, 2, 2)), ValueError, "M must have 2 or 3 dimensions"),
+    (lambda: robust.robust_pca(torch.ones(4, 4, dtype=torch.float16)), TypeError, "M must be float32 or float64"),
+    (lambda: robust.robust_pca(torch.ones(4, 4, dtype=torch.complex64)), TypeError, "M must be real"),
+    (lambda: robust.robust_pca(torch.tensor([[1.0, float("nan")], [0.0, 1.0]])), ValueError, "M contains NaN"),
+    (lambda: robust.robust_pca(torch.zeros(0, 3)), ValueError, "M must"),
+    (lambda: robust.robust_pca(torch.zeros(3, 3)), ValueError, "M must not be all zeros"),
+    (lambda: robust.robust_pca(torch.ones(3, 3), lam=-0.1), ValueError, "lam must be finite and > 0"),
+    (lambda: robust.robust_pca(torch.ones(3, 3), tol=0), ValueError, "tol must"),
+    (lambda: robust.robust_pca(torch.ones(3, 3), rho=1.0), ValueError, "rho must be > 1"),
+    (lambda: robust.robust_pca(torch.ones(3, 3), max_iter=0), ValueError, "max_iter must be >= 1"),
+    (lambda: robust.robust_pca("matrix"), TypeError, "M must be an array"),
+    (lambda: robust.svt(torch.ones(3, 3), -1.0), ValueError, "tau must be finite and >= 0"),
+    (lambda: robust.svt(torch.ones(2, 3, 3), torch.ones(3)), ValueError, "tau must be a number or have one entry"),
+    (lambda: robust.shrink(torch.ones(3, 3), float("inf")), ValueError, "tau must be finite"),
+    (lambda: robust.kkt_residuals(torch.ones(3, 3), torch.ones(3, 4), torch.zeros(3, 3)), ValueError,
+     "L must have the same shape as M"),
+    (lambda: robust.kkt_residuals(torch.ones(3, 3), torch.ones(3, 3), torch.zeros(3, 3), lam=0), ValueError,
+     "lam must be finite and > 0"),
+    (lambda: robust.kkt_residuals(torch.ones(2, 3, 3), torch.ones(2, 3, 3), torch.zeros(2, 3, 3)), ValueError,
+     "M must be a single matrix"),
+    (lambda: robust.kkt_residuals(torch.ones(3, 3), torch.ones(3, 3), torch.zeros(3, 3), margin=1.0), ValueError,
+     "margin must be in"),
+    (lambda: robust.kkt_residuals(torch.ones(3, 3), torch.ones(3, 3), torch.zeros(3, 3, device="meta")), ValueError,
+     "same device"),
+    (lambda: robust.low_rank_plus_sparse(10, 2, 1.5), ValueError, "frac must be a fraction"),
+    (lambda: robust.low_rank_plus_sparse(10, 20, 0.1), ValueError, "rank must be <= 10"),
+])
+def test_bad_input_names_the_argument(call, exc, text):
+    with pytest.raises(exc, match=text):
+        call()
