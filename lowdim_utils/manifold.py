@@ -167,8 +167,9 @@ def align_signs(Y, ref):
     return Y * s
 
 
-#: on the CPU, matrices larger than this use ARPACK (Lanczos) instead of a dense solver
-DENSE_MAX = 600
+#: on the CPU, matrices larger than this use ARPACK (Lanczos) instead of a dense solver (the
+#: threshold of scikit-learn's eigen_solver="auto")
+DENSE_MAX = 200
 
 
 def _arpack_v0(n):
