@@ -130,7 +130,10 @@ class SparseProjection:
 
     def to_torch_sparse(self) -> torch.Tensor:
         """The matrix as a ``torch.sparse_csr_tensor`` of shape ``(k, D)``."""
-        return torch.sparse_csr_tensor(self.indptr, self.indices, self.values, self.shape)
+        import warnings
+        with warnings.catch_warnings():   # "sparse CSR support is in beta": expected, not the learner's problem
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.sparse_csr_tensor(self.indptr, self.indices, self.values, self.shape)
 
     def to_scipy(self):
         """The matrix as a ``scipy.sparse.csr_matrix`` (CPU, float64 as stored)."""
@@ -249,6 +252,8 @@ def project(X, R, *, chunk_size: int | None = None) -> torch.Tensor:
         Rv = as_matrix(R, "R")
     else:
         raise TypeError(f"R must be a (k, D) tensor or a SparseProjection, got {type(R).__name__}.")
+    if isinstance(X, torch.Tensor):
+        check_same_device(X=X, R=Rv)
     X = as_tensor(X, "X", ndim=(2, 3))
     if X.dtype not in _FLOATS:
         X = X.to(torch.float32)
@@ -345,22 +350,29 @@ def jl_eps(n_samples: int, n_components: int) -> float:
 
 # ----------------------------------------------------------------------------- measuring distortion
 
-def _pairs(n: int, max_pairs: int, g, device):
-    total = n * (n - 1) // 2
-    if total <= max_pairs:
-        i, j = torch.triu_indices(n, n, offset=1)
-    else:   # sample pairs i != j uniformly (with replacement among pairs)
-        i = torch.randint(0, n, (max_pairs,), generator=g)
-        j = (i + torch.randint(1, n, (max_pairs,), generator=g)) % n
-    return i.to(device), j.to(device)
+def _pair_sq_dists(X, Y, max_pairs: int, g):
+    """Squared distances ``(‖x_i − x_j‖², ‖y_i − y_j‖²)`` over all pairs ``i < j`` or ``max_pairs`` random ones."""
+    n = X.shape[0]
+    if n * (n - 1) // 2 <= max_pairs:
+        # exact differences (no ‖x‖² + ‖y‖² − 2xᵀy cancellation), without materialising them
+        i, j = torch.triu_indices(n, n, offset=1, device=X.device)
 
+        def sq(Z):
+            Z = Z.double()
+            return torch.cdist(Z, Z, compute_mode="donot_use_mm_for_euclid_dist")[i, j] ** 2
+        return sq(X), sq(Y)
+    i = torch.randint(0, n, (max_pairs,), generator=g)          # pairs i != j, uniformly
+    j = (i + torch.randint(1, n, (max_pairs,), generator=g)) % n
+    i, j = i.to(X.device), j.to(X.device)
 
-def _sq_dists(Z, i, j, block: int):
-    out = torch.empty(i.numel(), dtype=torch.float64, device=Z.device)
-    for s in range(0, i.numel(), block):
-        diff = Z[i[s:s + block]].double() - Z[j[s:s + block]].double()
-        out[s:s + block] = (diff * diff).sum(1)
-    return out
+    def sq(Z):
+        out = torch.empty(max_pairs, dtype=torch.float64, device=Z.device)
+        block = max(1, (8 << 20) // (8 * Z.shape[1]))
+        for s in range(0, max_pairs, block):
+            diff = Z[i[s:s + block]].double() - Z[j[s:s + block]].double()
+            out[s:s + block] = (diff * diff).sum(1)
+        return out
+    return sq(X), sq(Y)
 
 
 def distance_ratios(X, Y, *, max_pairs: int = 200_000, generator=0) -> torch.Tensor:
@@ -376,6 +388,7 @@ def distance_ratios(X, Y, *, max_pairs: int = 200_000, generator=0) -> torch.Ten
         has distortion ``ε`` on these pairs when all ratios lie in ``[1 − ε, 1 + ε]``.
         Differences are formed explicitly in float64 (no ``‖x‖² + ‖y‖² − 2xᵀy`` cancellation).
     """
+    check_same_device(X=X, Y=Y)
     X = as_matrix(X, "X", min_rows=2)
     Y = as_matrix(Y, "Y", min_rows=2)
     check_same_device(X=X, Y=Y)
@@ -383,10 +396,7 @@ def distance_ratios(X, Y, *, max_pairs: int = 200_000, generator=0) -> torch.Ten
         raise ValueError(f"X and Y must have the same number of rows (points), got X {tuple(X.shape)} and "
                          f"Y {tuple(Y.shape)}.")
     max_pairs = check_int(max_pairs, "max_pairs", low=1)
-    i, j = _pairs(X.shape[0], max_pairs, _generator(generator), X.device)
-    block = max(1, (8 << 20) // (8 * max(X.shape[1], Y.shape[1])))
-    dx = _sq_dists(X, i, j, block)
-    dy = _sq_dists(Y, i, j, block)
+    dx, dy = _pair_sq_dists(X, Y, max_pairs, _generator(generator))
     keep = dx > 0
     return dy[keep] / dx[keep]
 
