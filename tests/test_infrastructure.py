@@ -205,3 +205,9 @@ def test_is_static_reads_the_environment(monkeypatch):
     assert widgets.is_static()
     monkeypatch.delenv("LOWDIM_STATIC")
     assert not widgets.is_static()
+
+
+def test_describe_device_and_synchronize_on_cpu():
+    assert device.describe_device("cpu").startswith("cpu (") and "threads" in device.describe_device("cpu")
+    device.synchronize("cpu")   # a no-op that must not fail without a GPU
+    device.synchronize(None)
