@@ -36,7 +36,7 @@ from torch import nn
 from .validate import as_matrix, as_tensor, check_int, check_positive, check_same_device
 
 __all__ = ["knn_distances", "explained_variance_ratio", "pca_dimension", "twonn", "mle_dimension",
-           "fwht", "DenseProjection", "SparseProjection", "FastfoodProjection", "make_projection",
+           "manifold_sample", "fwht", "DenseProjection", "SparseProjection", "FastfoodProjection", "make_projection",
            "SubspaceModel", "count_parameters", "train_classifier", "accuracy", "dint_sweep", "SweepResult"]
 
 
@@ -70,7 +70,7 @@ def knn_distances(X, k: int, *, chunk_size: int | None = None, return_indices: b
         chunk_size = max(1, min(n, (1 << 24) // max(n, 1), (1 << 24) // max(k * D, 1)))
     else:
         chunk_size = check_int(chunk_size, "chunk_size", low=1)
-    Xc = X - X.mean(dim=0)  # translation changes no distance; centring reduces cancellation
+    Xc = X - X.mean(dim=0)  # for the ranking: centring reduces the cancellation in |a|² + |b|² - 2ab
     dists, idxs = [], []
     for start in range(0, n, chunk_size):
         block = Xc[start:start + chunk_size]
@@ -79,7 +79,8 @@ def knn_distances(X, k: int, *, chunk_size: int | None = None, return_indices: b
         rows = torch.arange(m, device=X.device)
         dist[rows, rows + start] = float("inf")  # not your own neighbour
         _, idx = torch.topk(dist, k, dim=1, largest=False, sorted=False)
-        exact = torch.linalg.vector_norm(block[:, None, :] - Xc[idx], dim=2)  # (m, k), no cancellation
+        # the chosen neighbours' distances, recomputed from the original rows: no cancellation
+        exact = torch.linalg.vector_norm(X[start:start + m, None, :] - X[idx], dim=2)  # (m, k)
         exact, order = torch.sort(exact, dim=1)
         dists.append(exact)
         idxs.append(torch.gather(idx, 1, order))
@@ -96,6 +97,60 @@ def _drop_duplicates(r: torch.Tensor, what: str) -> torch.Tensor:
                       stacklevel=3)
         r = r[~dup]
     return r
+
+
+# ----------------------------------------------------------------------------- data of known dimension
+
+_MANIFOLDS = ("linear", "sphere", "torus", "swiss_roll", "curve")
+
+
+def manifold_sample(kind: str, n: int, d: int, *, ambient: int = 100, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    """``n`` points of known intrinsic dimension ``d``, isometrically embedded in ``R^ambient``.
+
+    ``kind``:
+    * ``"linear"``: uniform in the unit cube of a random ``d``-dimensional linear subspace;
+    * ``"sphere"``: uniform on the unit sphere ``S^d ⊂ R^{d+1}`` (curved, no boundary);
+    * ``"torus"``: uniform on the flat torus ``T^d ⊂ R^{2d}``, ``(cos t_i, sin t_i)/√d`` (no boundary);
+    * ``"swiss_roll"``: the rolled-up rectangle (``d`` must be 2);
+    * ``"curve"``: a closed curve winding through 20 dimensions (``d`` must be 1), which PCA
+      sees as many-dimensional.
+
+    The coordinates are mapped by a random matrix with orthonormal columns (distances are kept)
+    and ``noise`` adds isotropic Gaussian noise of that standard deviation in all ``ambient``
+    directions. Returns a float64 array ``(n, ambient)``.
+    """
+    if kind not in _MANIFOLDS:
+        raise ValueError(f"kind must be one of {list(_MANIFOLDS)}, got {kind!r}.")
+    n = check_int(n, "n", low=1)
+    d = check_int(d, "d", low=1)
+    noise = check_positive(noise, "noise", allow_zero=True)
+    seed = check_int(seed, "seed", low=0)
+    rng = np.random.default_rng(seed)
+    if kind == "linear":
+        Y = rng.uniform(size=(n, d))
+    elif kind == "sphere":
+        Z = rng.standard_normal((n, d + 1))
+        Y = Z / np.linalg.norm(Z, axis=1, keepdims=True)
+    elif kind == "torus":
+        t = rng.uniform(0, 2 * np.pi, size=(n, d))
+        Y = np.concatenate([np.cos(t), np.sin(t)], axis=1) / np.sqrt(d)
+    elif kind == "swiss_roll":
+        if d != 2:
+            raise ValueError(f"d must be 2 for kind='swiss_roll', got {d}.")
+        t = 1.5 * np.pi * (1 + 2 * rng.uniform(size=n))
+        Y = np.stack([t * np.cos(t), 21 * rng.uniform(size=n), t * np.sin(t)], axis=1) / 10
+    else:
+        if d != 1:
+            raise ValueError(f"d must be 1 for kind='curve', got {d}.")
+        t = rng.uniform(0, 2 * np.pi, size=n)
+        f = np.arange(1, 11)
+        Y = np.concatenate([np.cos(np.outer(t, f)) / f, np.sin(np.outer(t, f)) / f], axis=1)
+    ambient = check_int(ambient, "ambient", low=Y.shape[1])
+    Q = np.linalg.qr(rng.standard_normal((ambient, Y.shape[1])))[0]
+    X = Y @ Q.T
+    if noise:
+        X = X + noise * rng.standard_normal(X.shape)
+    return X
 
 
 # ----------------------------------------------------------------------------- PCA
@@ -501,16 +556,18 @@ class SweepResult:
 
 def dint_sweep(make_model, dims, X_train, y_train, X_test, y_test, *, projection: str = "dense",
                steps: int = 300, lr: float = 0.05, baseline_steps: int | None = None, baseline_lr: float = 1e-2,
-               fraction: float = 0.9, seed: int = 0, progress: bool = True) -> SweepResult:
+               fraction: float = 0.9, seed: int = 0, baseline: float | None = None,
+               progress: bool = True) -> SweepResult:
     """Measure ``d_int`` (Li et al. 2018): train ``make_model()`` normally (the baseline), then
     in random subspaces of each dimension in ``dims``, and record test accuracies.
 
     ``make_model()`` must return a freshly initialised model on the data's device; it is called
     after seeding torch with ``seed``, so every run starts from the same ``θ₀``. Each subspace
     run draws its projection from a generator seeded with ``seed + d``. ``fraction=0.9`` gives
-    ``d_int90``: the smallest ``d`` reaching 90 % of the baseline accuracy.
+    ``d_int90``: the smallest ``d`` reaching 90 % of the baseline accuracy. Pass ``baseline``
+    (a test accuracy measured before, e.g. by another sweep) to skip the baseline training.
     """
-    if not callable(make_model):
+    if not callable(make_model) or isinstance(make_model, nn.Module):
         raise TypeError(f"make_model must be a function returning a fresh model, got {type(make_model).__name__}.")
     dims = [check_int(d, "dims", low=1) for d in dims]
     if not dims:
@@ -534,8 +591,13 @@ def dint_sweep(make_model, dims, X_train, y_train, X_test, y_test, *, projection
     too_big = [d for d in dims if d > D]
     if too_big:
         raise ValueError(f"dims must not exceed the model's {D} parameters, got {too_big}.")
-    train_classifier(base, X_train, y_train, steps=baseline_steps or steps, lr=baseline_lr)
-    baseline = accuracy(base, X_test, y_test)
+    if baseline is None:
+        train_classifier(base, X_train, y_train, steps=baseline_steps or steps, lr=baseline_lr)
+        baseline = accuracy(base, X_test, y_test)
+    else:
+        baseline = check_positive(baseline, "baseline")
+        if baseline > 1:
+            raise ValueError(f"baseline must be an accuracy in (0, 1], got {baseline}.")
     accs, nbytes = [], []
     it = dims
     if progress:
