@@ -51,7 +51,7 @@ def lora_parameter_count(d_in: int, d_out: int, r: int) -> int:
 
 
 class LoRALinear(nn.Module):
-    """A frozen ``nn.Linear`` plus a trainable rank-``r`` update ``ΔW = (alpha/r)·B A``.
+    """A frozen ``nn.Linear`` plus a trainable rank-``r`` update ``ΔW = (alpha/r)·B A`` (lesson 06, Eq. (1)).
 
     Args:
         base: the pretrained layer, ``weight: (d_out, d_in)``; its parameters are frozen
@@ -121,7 +121,7 @@ class LoRALinear(nn.Module):
 
     @torch.no_grad()
     def merge(self) -> "LoRALinear":
-        """Fold ``ΔW`` into the base weight: afterwards one matrix product per call, as before adaptation."""
+        """Fold ``ΔW`` into the base weight (lesson 06, Eq. (3)): afterwards one matrix product per call."""
         if self.merged:
             raise RuntimeError("this LoRALinear is already merged; call unmerge() first.")
         self.base.weight += self.delta_weight()
@@ -269,7 +269,7 @@ def count_parameters(model: nn.Module) -> tuple[int, int]:
 
 @torch.no_grad()
 def svd_init(layer: LoRALinear, source="weight", *, keep_output: bool = True) -> LoRALinear:
-    """Start ``A, B`` from the top-``r`` singular triplets of a matrix ``M: (d_out, d_in)``.
+    """Start ``A, B`` from the top-``r`` singular triplets of a matrix ``M: (d_out, d_in)`` (lesson 06, Eq. (6)).
 
     With ``M = U diag(S) Vᵀ`` the adapter is set to ``B = U_r diag(sqrt(S_r/s))`` and
     ``A = diag(sqrt(S_r/s)) V_rᵀ`` (``s = alpha/r``), so that ``ΔW = s·B A`` is the best
@@ -302,7 +302,8 @@ def svd_init(layer: LoRALinear, source="weight", *, keep_output: bool = True) ->
             raise ValueError(f"source must have the layer's weight shape {tuple(W.shape)}, got {tuple(M.shape)}.")
     if not isinstance(keep_output, bool):
         raise TypeError(f"keep_output must be True or False, got {keep_output!r}.")
-    U, S, Vh = torch.linalg.svd(M.to(torch.float64), full_matrices=False)
+    work = torch.float32 if M.device.type == "mps" else torch.float64  # MPS has no float64
+    U, S, Vh = torch.linalg.svd(M.to(work), full_matrices=False)
     r = layer.r
     root = torch.sqrt(S[:r] / layer.scaling)
     layer.lora_B.copy_((U[:, :r] * root).to(W.dtype))

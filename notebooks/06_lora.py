@@ -372,13 +372,14 @@ lora_grads = lu.check("06.grads", lora_grads)
 # section 2, all in float64 on one pretrained layer.
 
 # %% tags=["nbval-check-output"]
-base64 = copy.deepcopy(pretrained.fc1).double()
+base64 = copy.deepcopy(pretrained.fc1).cpu().double()   # exact checks: float64 on the CPU
 layer = lora.LoRALinear(copy.deepcopy(base64), r=4, alpha=16, generator=torch.Generator().manual_seed(1))
-x64 = XB_test[:64].double()
+x64 = XB_test[:64].cpu().double()
 
 same_at_init = torch.equal(layer(x64), base64(x64))
 with torch.no_grad():
-    layer.lora_B.normal_(generator=torch.Generator().manual_seed(2))  # pretend it was trained
+    # pretend it was trained: random B (drawn on the CPU so that the seed means the same everywhere)
+    layer.lora_B.copy_(torch.randn(layer.lora_B.shape, generator=torch.Generator().manual_seed(2), dtype=torch.float64))
     out_unmerged = layer(x64)
     ref = lora_forward(x64, base64.weight, base64.bias, layer.lora_A, layer.lora_B, 16)
     layer.merge()
@@ -401,7 +402,8 @@ plain = nn.Linear(base64.in_features, base64.out_features).double()
 with torch.no_grad():
     plain.weight.copy_(base64.weight + layer.delta_weight())
     plain.bias.copy_(base64.bias)
-target_out = torch.randn(len(x64), base64.out_features, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+target_out = torch.randn(len(x64), base64.out_features, generator=torch.Generator().manual_seed(3),
+                         dtype=torch.float64)
 ((plain(x64) - target_out) ** 2).mean().backward()
 layer.zero_grad()
 ((layer(x64) - target_out) ** 2).mean().backward()
@@ -466,11 +468,12 @@ except ImportError:
     print("peft is not installed: skipping the oracle comparison (pip install peft to run it).")
 
 if peft is not None:
-    ours = lora_model(4).double()
+    ours = lora_model(4).cpu().double()
     with torch.no_grad():
         for layer_ in lora.lora_layers(ours).values():
-            layer_.lora_B.normal_(generator=torch.Generator().manual_seed(5))
-    theirs = peft.get_peft_model(new_head_model().double(),
+            layer_.lora_B.copy_(torch.randn(layer_.lora_B.shape, generator=torch.Generator().manual_seed(5),
+                                            dtype=torch.float64))
+    theirs = peft.get_peft_model(new_head_model().cpu().double(),
                                  peft.LoraConfig(r=4, lora_alpha=ALPHA, target_modules=["fc1", "fc2"],
                                                  lora_dropout=0.0, modules_to_save=["head"]))
     with torch.no_grad():
@@ -478,7 +481,7 @@ if peft is not None:
             their_layer = theirs.base_model.model.get_submodule(name)
             their_layer.lora_A["default"].weight.copy_(getattr(ours, name).lora_A)
             their_layer.lora_B["default"].weight.copy_(getattr(ours, name).lora_B)
-        xb = XB_test.double()
+        xb = XB_test.cpu().double()
         diff = float((ours(xb) - theirs(xb)).abs().max())
         n_theirs = sum(p.numel() for p in theirs.parameters() if p.requires_grad)
         merged_theirs = theirs.merge_and_unload()
@@ -511,7 +514,7 @@ def weight_update(model, name):
     """ΔW of layer `name` relative to the pretrained weight (whatever the parameterisation)."""
     mod = getattr(model, name)
     W = mod.effective_weight() if isinstance(mod, lora.LoRALinear) else mod.weight.detach()
-    return (W - getattr(pretrained, name).weight).double()
+    return (W - getattr(pretrained, name).weight).detach().cpu().double()
 
 
 def old_task_accuracy(model):
@@ -524,7 +527,7 @@ def record(model, losses, **info):
     return dict(info, new_acc=accuracy(model, XB_test, yB_test), old_acc=old_task_accuracy(model),
                 trainable=lora.count_trainable(model), losses=losses,
                 sv={n: torch.linalg.svdvals(weight_update(model, n)).cpu().numpy() for n in ("fc1", "fc2")},
-                W={n: (getattr(pretrained, n).weight.double() + weight_update(model, n)).cpu() for n in ("fc1", "fc2")})
+                W={n: getattr(pretrained, n).weight.detach().cpu().double() + weight_update(model, n) for n in ("fc1", "fc2")})
 
 
 runs = []
@@ -542,6 +545,7 @@ for r, a, init in tqdm(grid, desc="LoRA runs"):
     runs.append(record(m, fit(m, XB, yB, lr=LR_LORA), method=f"LoRA ({init} init)", r=r, alpha=a))
 
 results = pd.DataFrame([{k: v for k, v in run.items() if k not in ("losses", "sv", "W")} for run in runs])
+results = results.astype({"r": "Int64", "alpha": "Int64"})
 full_run, head_run = runs[0], runs[1]
 
 
@@ -549,8 +553,7 @@ def lora_run(r, alpha=ALPHA, init="standard"):
     return next(x for x in runs if x["method"] == f"LoRA ({init} init)" and x["r"] == r and x["alpha"] == alpha)
 
 
-sweep = results[(results.alpha == ALPHA) | results.alpha.isna()].copy()
-sweep["trainable"] = sweep["trainable"].astype(int)
+sweep = results[(results.alpha == ALPHA).fillna(False) | results.alpha.isna()]
 sweep.round(3)
 
 # %%
@@ -646,7 +649,7 @@ print("the full update of fc1 needs more than 10 directions for 90% of its energ
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
 for ax, name in zip(axes, ("fc1", "fc2")):
-    s0 = float(torch.linalg.matrix_norm(pretrained.get_submodule(name).weight, 2))
+    s0 = float(torch.linalg.matrix_norm(pretrained.get_submodule(name).weight.cpu(), 2))
     k_show = 40
     ax.semilogy(np.arange(1, k_show + 1), full_run["sv"][name][:k_show] / s0, "k-", lw=2, label="full fine-tuning")
     for r in (1, 4, 16):
@@ -701,7 +704,7 @@ for label, run in [("full fine-tuning", full_run)] + [(f"LoRA r={r}", lora_run(r
         [(f"LoRA r={r}, SVD init", lora_run(r, ALPHA, "svd")) for r in (1, 4, 16)]:
     row = {"method": label, "new task": run["new_acc"], "old task (forgetting)": run["old_acc"]}
     for name in ("fc1", "fc2"):
-        W0 = pretrained.get_submodule(name).weight.double().cpu()
+        W0 = pretrained.get_submodule(name).weight.cpu().double()
         row[f"σ1(ΔW)/σ1(W0) {name}"] = run["sv"][name][0] / float(torch.linalg.matrix_norm(W0, 2))
         row[f"intruders {name}"] = intruder_dimensions(W0, run["W"][name], 10, 0.5)
     rows.append(row)
@@ -775,12 +778,12 @@ for d in tqdm(widths, desc="benchmark widths"):
         lora_layer.lora_B.normal_()
     params["full fine-tuning"].append(lora.count_trainable(full_layer))
     params["LoRA r=8"].append(lora.count_trainable(lora_layer))
-    bench.run("train step, full", d, train_step, full_layer, x_b, repeats=5, device=device)
-    bench.run("train step, LoRA r=8", d, train_step, lora_layer, x_b, repeats=5, device=device)
+    bench.run("train step, full", d, train_step, full_layer, x_b, repeats=7, warmup=2, device=device)
+    bench.run("train step, LoRA r=8", d, train_step, lora_layer, x_b, repeats=7, warmup=2, device=device)
     with torch.no_grad():
-        bench.run("inference, LoRA unmerged", d, lora_layer, x_b, repeats=5, device=device)
+        bench.run("inference, LoRA unmerged", d, lora_layer, x_b, repeats=7, warmup=2, device=device)
         lora_layer.merge()
-        bench.run("inference, LoRA merged", d, lora_layer, x_b, repeats=5, device=device)
+        bench.run("inference, LoRA merged", d, lora_layer, x_b, repeats=7, warmup=2, device=device)
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 bench.plot(ax=axes[0])
@@ -812,8 +815,9 @@ print("full / LoRA parameter ratio grows linearly in d  :",
 # input gradient with the full $W_0$ ($O(nd^2)$ each), and LoRA skips only the weight
 # gradient. (Its real savings on large models are memory: no $d\times d$ gradient, no Adam
 # state for $W_0$.) Unmerged inference pays the two thin products, $O(nrd)$, on top of
-# $O(nd^2)$: a small overhead that merging removes entirely. With `LOWDIM_SCALE=full` on a
-# GPU the same cell runs to $d=8192$.
+# $O(nd^2)$: a small overhead that merging removes entirely. On the CPU these timings are
+# single-threaded (first cell) and, on a machine shared with other programs, noisy: read the
+# trend, not the third digit. With `LOWDIM_SCALE=full` on a GPU the same cell runs to $d=8192$.
 #
 # ## 8. Explore: rank and α
 #
@@ -838,7 +842,7 @@ def draw(rank, alpha):
     axes[0].set_ylabel("test accuracy")
     axes[0].set_title("new task and what is left of the old")
     axes[0].legend(loc="upper center", ncol=2, fontsize=8)
-    s0 = float(torch.linalg.matrix_norm(pretrained.fc1.weight, 2))
+    s0 = float(torch.linalg.matrix_norm(pretrained.fc1.weight.cpu(), 2))
     axes[1].semilogy(np.arange(1, 41), full_run["sv"]["fc1"][:40] / s0, "k-", lw=2, label="full fine-tuning")
     axes[1].semilogy(np.arange(1, 41), np.maximum(run["sv"]["fc1"][:40] / s0, 1e-8), "o-", ms=3,
                      label=f"LoRA r={rank}, α={alpha} (scale α/r = {alpha / rank:g})")
