@@ -171,7 +171,7 @@ def robust_pca(M, lam: float | None = None, *, tol: float = 1e-7, max_iter: int 
                mu: float | None = None, mu_max: float | None = None, tol_dual: float | None = None,
                progress: bool = False) -> RPCAResult:
     """Principal component pursuit by the inexact augmented Lagrange multiplier method
-    (Lin, Chen & Ma 2010, Alg. 5; lesson 04, Eqs. (6)–(8)).
+    (Lin, Chen & Ma 2010; lesson 04, Eqs. (6)–(8)).
 
     With ``Y₀ = M / max(‖M‖₂, ‖M‖_∞/λ)``, ``S₀ = 0`` and ``μ₀ = 1.25/‖M‖₂``, each iteration is
 
@@ -254,6 +254,8 @@ def robust_pca(M, lam: float | None = None, *, tol: float = 1e-7, max_iter: int 
         if not bool(active.any()):                                       # one sync per iteration
             break
     if bar is not None:
+        bar.total = it          # stopped early: show the bar as complete
+        bar.refresh()
         bar.close()
     history = {k: torch.stack(v).cpu() for k, v in hist.items()}
     converged = ~active

@@ -453,6 +453,45 @@ for r_o, f_o, seed in oracle_cases:
 # ALM's own multiplier `res.Y` is also a candidate; its distance from a certificate is the
 # dual residual, small but not zero when the primal criterion stops the solver.
 
+# %% [markdown]
+# :::{exercise} Projecting onto $\lambda\partial\|S\|_1$
+# :label: ex-04-proj
+# The certificate search alternates two projections. Write the simpler one,
+# `project_l1_subdiff_np(Y, S, lam)`: the point of $\lambda\partial\|S\|_1$ (the second set
+# in (9)) nearest to `Y` in Frobenius norm. The set is a product of one condition per entry,
+# so the projection acts entry by entry.
+# :::
+
+# %%
+def project_l1_subdiff_np(Y, S, lam):
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %%
+project_l1_subdiff_np = lu.check("04.proj", project_l1_subdiff_np)
+
+# %% [markdown] tags=["solution"]
+# :::{solution} ex-04-proj
+# :class: dropdown
+# ```{literalinclude} ../solutions/04_robust_pca.py
+# :pyobject: project_l1_subdiff_np
+# ```
+# :::
+
+# %% [markdown]
+# The multiplier of the ALM satisfies the $S$-part of (9) exactly (the optimality condition
+# of (7)), so projecting it must change nothing — a one-line test of your projection and
+# of the derivation at once:
+
+# %% tags=["nbval-check-output"]
+Y_a = res_a.Y.cpu().numpy()
+moved = np.abs(project_l1_subdiff_np(Y_a, S_a.numpy(), res_a.lam) - Y_a).max()
+print(f"the ALM's multiplier moves by less than 1e-9 lam under the projection: {moved < 1e-9 * res_a.lam}")
+
+# %% [markdown]
+# Now the full certificate search on the $100\times100$ problem:
+
 # %% tags=["nbval-check-output"]
 def report(k, what):
     print(f"{what}:")

@@ -15,3 +15,8 @@ def alm_step_np(M, L, S, Y, mu, lam):
     S_new = np.sign(R) * np.maximum(np.abs(R) - lam / mu, 0.0)
     Y_new = Y + mu * (M - L_new - S_new)
     return L_new, S_new, Y_new
+
+
+def project_l1_subdiff_np(Y, S, lam):
+    """Exercise 04.proj: the Euclidean projection of Y onto λ∂‖S‖₁ (the second set of Eq. (9))."""
+    return np.where(S != 0, lam * np.sign(S), np.clip(Y, -lam, lam))

@@ -148,3 +148,51 @@ def _step_no_multiplier(M, L, S, Y, mu, lam):
     R = M - L1
     S1 = np.sign(R) * np.maximum(np.abs(R) - lam / mu, 0.0)
     return L1, S1, Y + mu * (M - L1 - S1)
+
+
+def _proj_ref(Y, S, lam):
+    return np.where(S != 0, lam * np.sign(S), np.clip(Y, -lam, lam))
+
+
+@exercise("04.proj", lesson=LESSON, function="project_l1_subdiff_np",
+          title="projection onto λ∂‖S‖₁", timeout=10)
+def _test_proj(f):
+    for seed, lam in [(0, 0.3), (1, 0.05), (2, 1.0)]:
+        rng = np.random.default_rng(seed)
+        S = np.where(rng.random((9, 7)) < 0.2, rng.standard_normal((9, 7)), 0.0)
+        Y = 2 * lam * rng.standard_normal((9, 7))
+        args = (Y.copy(), S.copy())
+        out = f(args[0], args[1], lam)
+        expect(np.array_equal(args[0], Y) and np.array_equal(args[1], S),
+               "your function modified Y or S in place; return a new array.")
+        P = expect_array(out, f"project_l1_subdiff_np(Y, S, {lam})", shape=Y.shape)
+        on = S != 0
+        wrong_on = on & ~np.isclose(P, lam * np.sign(S), rtol=0, atol=1e-12)
+        if wrong_on.any():
+            i, j = (int(v) for v in np.argwhere(wrong_on)[0])
+            raise Feedback(f"on the support of S (where S ≠ 0) the projection must be λ·sign(S) = ±{lam}; "
+                           f"at index {(i, j)} S = {S[i, j]:.4g} but you return {P[i, j]:.4g}.")
+        if np.abs(P[~on]).max() > lam + 1e-12:
+            raise Feedback(f"off the support every entry must satisfy |Y_ij| ≤ λ = {lam}; your largest is "
+                           f"{np.abs(P[~on]).max():.4g}: clip Y there to [−λ, λ].")
+        expect_close(P, _proj_ref(Y, S, lam), f"project_l1_subdiff_np(Y, S, {lam})", rtol=1e-10, atol=1e-12,
+                     hint="Off the support, the nearest point keeps every |Y_ij| ≤ λ unchanged and moves the "
+                          "others to ±λ (np.clip), rather than zeroing them.")
+        # a projection is idempotent
+        expect_close(f(P, S, lam), P, "projecting twice", rtol=1e-10, atol=1e-12,
+                     hint="A projection must leave points of the set unchanged.")
+
+
+@_test_proj.wrong
+def _proj_ignores_support(Y, S, lam):
+    return np.clip(Y, -lam, lam)
+
+
+@_test_proj.wrong
+def _proj_zeroes_off_support(Y, S, lam):
+    return np.where(S != 0, lam * np.sign(S), 0.0)
+
+
+@_test_proj.wrong
+def _proj_forgets_lambda(Y, S, lam):
+    return np.where(S != 0, np.sign(S), np.clip(Y, -lam, lam))
