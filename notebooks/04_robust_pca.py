@@ -454,7 +454,7 @@ for r_o, f_o, seed in oracle_cases:
 # dual residual, small but not zero when the primal criterion stops the solver.
 
 # %% [markdown]
-# :::{exercise} Projecting onto $\lambda\partial\|S\|_1$
+# :::{exercise} Projection onto λ∂‖S‖₁
 # :label: ex-04-proj
 # The certificate search alternates two projections. Write the simpler one,
 # `project_l1_subdiff_np(Y, S, lam)`: the point of $\lambda\partial\|S\|_1$ (the second set
@@ -531,7 +531,8 @@ for rho in (1.5, 1.1, 1.05, 1.02):
     rows_h.append(dict(rho=rho, iterations=res_h.n_iter, primal=k_h["primal"], kkt_gap=k_h["gap"],
                        objective_excess=(pcp_objective(res_h.L, res_h.S, lam_h) - val_h) / val_h))
 stop_early = pd.DataFrame(rows_h)
-stop_early.style.format({"primal": "{:.0e}", "kkt_gap": "{:.1e}", "objective_excess": "{:.1e}"})
+stop_early.assign(primal=stop_early.primal.map("{:.0e}".format), kkt_gap=stop_early.kkt_gap.map("{:.1e}".format),
+                  objective_excess=stop_early.objective_excess.map("{:.1e}".format))
 
 # %% tags=["nbval-check-output"]
 print("every run satisfies L + S = M to 1e-7          :", bool((stop_early.primal < 1e-7).all()))
@@ -572,7 +573,7 @@ for n in tqdm(sizes_h, desc="exact recovery"):
                          support_exact=bool(((S_e != 0) == (S0_e != 0)).all()),
                          iterations=res_e.n_iter, seconds=round(sec, 3)))
 table = pd.DataFrame(rows)
-table.style.format({"err_L": "{:.1e}", "err_S": "{:.1e}"})
+table.assign(err_L=table.err_L.map("{:.1e}".format), err_S=table.err_S.map("{:.1e}".format))
 
 # %% tags=["nbval-check-output"]
 print("every relative error of L below 1e-5:", bool((table.err_L < 1e-5).all()))
