@@ -44,8 +44,9 @@ def _signals(X, name="X"):
 def _dictionary(D, X, name="D"):
     """Validate a dictionary ``(d, m)`` against signals ``X: (n, d)`` (same device, dtype and d)."""
     was_tensor = isinstance(D, torch.Tensor)
+    if was_tensor:
+        check_same_device(X=X, **{name: D})
     D = as_matrix(D, name, dtype=None if was_tensor else X.dtype, device=None if was_tensor else X.device)
-    check_same_device(X=X, **{name: D})
     if D.dtype != X.dtype:
         raise TypeError(f"{name} has dtype {D.dtype} but the signals have {X.dtype}; pass both in one dtype, "
                         f"e.g. {name}.to(X.dtype).")
@@ -58,11 +59,12 @@ def _dictionary(D, X, name="D"):
 def _codes(Z, X, D, name="Z"):
     """Validate codes ``(n, m)`` for signals ``X: (n, d)`` and dictionary ``D: (d, m)``."""
     was_tensor = isinstance(Z, torch.Tensor)
+    if was_tensor:
+        check_same_device(X=X, **{name: Z})
     Z = as_tensor(Z, name, ndim=(1, 2), dtype=None if was_tensor else X.dtype,
                   device=None if was_tensor else X.device)
     if Z.dim() == 1:
         Z = Z[None, :]
-    check_same_device(X=X, **{name: Z})
     if Z.dtype != X.dtype:
         raise TypeError(f"{name} has dtype {Z.dtype} but the signals have {X.dtype}; pass both in one dtype.")
     if tuple(Z.shape) != (X.shape[0], D.shape[1]):
@@ -332,7 +334,7 @@ def train_lista(model: LISTA, X, Z_target, *, n_steps: int = 500, batch_size: in
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     return losses
 
 

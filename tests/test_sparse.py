@@ -1,0 +1,221 @@
+"""Tests of lowdim_utils.sparse (lesson 03): properties, scikit-learn oracles, bad input."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.decomposition import sparse_encode
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Lasso
+
+from lowdim_utils import sparse
+
+
+def problem(seed=0, n=12, d=16, m=32, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    D = torch.randn(d, m, generator=g, dtype=dtype)
+    D = D / D.norm(dim=0)
+    Z = torch.zeros(n, m, dtype=dtype)
+    for i in range(n):
+        idx = torch.randperm(m, generator=g)[:3]
+        Z[i, idx] = torch.randn(3, generator=g, dtype=dtype)
+    X = Z @ D.T + 0.05 * torch.randn(n, d, generator=g, dtype=dtype)
+    lam = 0.1 * sparse.lambda_max(X, D)
+    return X, D, lam
+
+
+def sk_lasso(X, D, lam, **kw):
+    d = D.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return np.stack([Lasso(alpha=lam / d, fit_intercept=False, tol=1e-12, max_iter=100_000, **kw)
+                         .fit(D.numpy(), x).coef_ for x in X.numpy()])
+
+
+# ------------------------------------------------------------------ properties
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-5, 5), min_size=1, max_size=20), st.floats(0, 3))
+def test_soft_threshold_is_the_prox(v, t):
+    """z = S_t(v) satisfies the optimality condition v − z ∈ t ∂‖z‖₁ (lesson 03, Eq. (4))."""
+    v = torch.tensor(v, dtype=torch.float64)
+    z = sparse.soft_threshold(v, t)
+    r = v - z
+    assert bool((r.abs() <= t + 1e-12).all())
+    nz = z != 0
+    assert torch.allclose(r[nz], t * z[nz].sign())
+
+
+def test_soft_threshold_tensor_threshold_and_values():
+    v = torch.tensor([-3.0, -0.5, 0.0, 0.2, 2.0])
+    assert torch.equal(sparse.soft_threshold(v, 1.0), torch.tensor([-2.0, 0.0, 0.0, 0.0, 1.0]))
+    out = sparse.soft_threshold(v[None].repeat(2, 1), torch.tensor([[0.0], [10.0]]))
+    assert torch.equal(out[0], v) and torch.equal(out[1], torch.zeros(5))
+
+
+def test_ista_objective_is_monotone_and_below_bound():
+    X, D, lam = problem()
+    r = sparse.ista(X, D, lam, n_iter=300)
+    h = r.history.numpy()
+    assert h.shape == (301,) and (np.diff(h) <= 1e-13).all()
+    z_star = torch.from_numpy(sk_lasso(X, D, lam))
+    F_star = float(sparse.lasso_objective(X, D, z_star, lam).mean())
+    k = np.arange(1, 301)
+    bound = r.L * float((z_star**2).sum(1).mean()) / (2 * k)          # Theorem 1, mean over signals
+    assert (h[1:] - F_star <= bound + 1e-12).all()
+
+
+def test_fista_below_its_bound():
+    X, D, lam = problem(1)
+    r = sparse.fista(X, D, lam, n_iter=200)
+    z_star = torch.from_numpy(sk_lasso(X, D, lam))
+    F_star = float(sparse.lasso_objective(X, D, z_star, lam).mean())
+    k = np.arange(1, 201)
+    bound = 2 * r.L * float((z_star**2).sum(1).mean()) / (k + 1) ** 2  # Theorem 2
+    assert (r.history.numpy()[1:] - F_star <= bound + 1e-12).all()
+
+
+def test_ista_step_is_one_iteration_and_differentiable():
+    X, D, lam = problem(2)
+    Z1 = sparse.ista_step(torch.zeros(X.shape[0], D.shape[1], dtype=X.dtype), X, D, lam)
+    assert torch.allclose(Z1, sparse.ista(X, D, lam, n_iter=1).codes, atol=1e-14)
+    Dg = D.clone().requires_grad_(True)
+    sparse.ista_step(Z1, X, Dg, lam, step=0.1).sum().backward()
+    assert Dg.grad is not None and torch.isfinite(Dg.grad).all()
+
+
+def test_single_signal_and_float32():
+    X, D, lam = problem(3, dtype=torch.float32)
+    r = sparse.fista(X[0], D, lam, n_iter=50)
+    assert r.codes.shape == (D.shape[1],) and r.codes.dtype == torch.float32
+    assert torch.allclose(r.codes, sparse.fista(X, D, lam, n_iter=50).codes[0], atol=1e-6)
+    assert sparse.lasso_objective(X[0], D, r.codes, lam).dim() == 0
+
+
+def test_lipschitz_power_matches_svd():
+    _, D, _ = problem(4)
+    L = sparse.lipschitz_constant(D)
+    assert L == pytest.approx(float(torch.linalg.matrix_norm(D, 2)) ** 2, rel=1e-12)
+    assert L <= sparse.lipschitz_constant(D, method="power", n_iter=500) <= 1.02 * L
+
+
+def test_tol_stops_early():
+    X, D, lam = problem(5)
+    r = sparse.fista(X, D, lam, n_iter=5000, tol=1e-6)
+    assert r.n_iter < 5000 and len(r.history) == r.n_iter + 1
+
+
+# ------------------------------------------------------------------ oracles
+
+def test_fista_matches_sklearn_lasso_with_alpha_over_d():
+    X, D, lam = problem(6)
+    Z = sparse.fista(X, D, lam, n_iter=3000).codes
+    np.testing.assert_allclose(Z.numpy(), sk_lasso(X, D, lam), atol=1e-6)
+
+
+def test_fista_matches_sparse_encode_with_alpha_lambda():
+    X, D, lam = problem(7)
+    Z = sparse.fista(X, D, lam, n_iter=3000).codes.numpy()
+    for algo in ("lasso_lars", "lasso_cd"):
+        Zs = sparse_encode(X.numpy(), D.T.numpy(), algorithm=algo, alpha=lam, max_iter=100_000)
+        np.testing.assert_allclose(Z, Zs, atol=1e-4, err_msg=algo)
+
+
+def test_nonnegative_matches_positive_lasso():
+    X, D, lam = problem(8)
+    Z = sparse.fista(X, D, lam, n_iter=3000, nonnegative=True).codes
+    assert (Z >= 0).all()
+    np.testing.assert_allclose(Z.numpy(), sk_lasso(X, D, lam, positive=True), atol=1e-6)
+
+
+# ------------------------------------------------------------------ LISTA and dictionary learning
+
+def test_lista_starts_at_ista_and_training_helps():
+    X, D, lam = problem(9, n=200, dtype=torch.float32)
+    model = sparse.LISTA(D, lam, n_layers=4)
+    with torch.no_grad():
+        assert torch.allclose(model(X), sparse.ista(X, D, lam, n_iter=4).codes, atol=1e-5)
+    target = sparse.fista(X, D, lam, n_iter=300).codes
+    with torch.no_grad():
+        before = float(((model(X) - target) ** 2).sum(1).mean())
+    sparse.train_lista(model, X, target, n_steps=150, batch_size=64, lr=3e-3)
+    with torch.no_grad():
+        after = float(((model(X) - target) ** 2).sum(1).mean())
+    assert after < 0.5 * before
+
+
+@pytest.mark.parametrize("method", ["mod", "bcd"])
+def test_dictionary_learning_recovers_planted_atoms(method):
+    rng = np.random.default_rng(0)
+    d, m, n = 12, 16, 600
+    D_true = rng.standard_normal((d, m))
+    D_true /= np.linalg.norm(D_true, axis=0)
+    Z = np.zeros((n, m))
+    for i in range(n):
+        Z[i, rng.choice(m, 2, replace=False)] = rng.standard_normal(2)
+    X = torch.from_numpy(Z @ D_true.T)
+    res = sparse.dictionary_learning(X, m, 0.05, n_iter=40, method=method, coding_iter=50)
+    norms = res.dictionary.norm(dim=0)
+    assert (norms <= 1 + 1e-9).all()
+    h = np.array(res.history)
+    assert (np.diff(h) <= 1e-9 * h[0]).all()
+    cos, _, _ = sparse.match_atoms(res.dictionary, D_true)
+    assert (cos > 0.95).mean() >= 0.9
+
+
+def test_match_atoms_sign_and_permutation():
+    _, D, _ = problem(10)
+    perm = torch.randperm(D.shape[1], generator=torch.Generator().manual_seed(0))
+    signs = torch.where(torch.arange(D.shape[1]) % 2 == 0, 1.0, -1.0).double()
+    cos, rows, cols = sparse.match_atoms(D[:, perm] * signs * 3.0, D)
+    np.testing.assert_allclose(cos, 1.0, atol=1e-12)
+    assert (perm.numpy()[rows] == cols).all()
+
+
+def test_image_patches_shape_and_mean():
+    img = np.random.default_rng(0).random((40, 50))
+    P = sparse.image_patches(img, 8, 30)
+    assert P.shape == (30, 64) and P.dtype == np.float32
+    np.testing.assert_allclose(P.mean(1), 0, atol=1e-6)
+
+
+# ------------------------------------------------------------------ bad input
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda X, D: sparse.fista(X, D[:5], 0.1), ValueError, r"^D must have shape \(d, m\) with d = 16"),
+    (lambda X, D: sparse.fista(X[None], D, 0.1), ValueError, r"^X must have 1 or 2 dimensions"),
+    (lambda X, D: sparse.fista(X, D, -0.5), ValueError, r"^lam must be finite and >= 0"),
+    (lambda X, D: sparse.fista(X, D, float("nan")), ValueError, r"^lam must be finite"),
+    (lambda X, D: sparse.fista(X, D, "0.1"), TypeError, r"^lam must be a real number"),
+    (lambda X, D: sparse.fista(X, D.float(), 0.1), TypeError, r"^D has dtype torch.float32"),
+    (lambda X, D: sparse.fista(X.to(torch.complex128), D, 0.1), TypeError, r"^X must be real"),
+    (lambda X, D: sparse.fista(np.array([["a"] * 16]), D, 0.1), TypeError, r"^X must hold numbers"),
+    (lambda X, D: sparse.fista(X, D, 0.1, n_iter=-1), ValueError, r"^n_iter must be >= 0"),
+    (lambda X, D: sparse.fista(X, D, 0.1, Z0=torch.zeros(3, 3, dtype=X.dtype)), ValueError, r"^Z0 must have shape"),
+    (lambda X, D: sparse.ista_step(torch.zeros(12, 32), X, D, 0.1), TypeError, r"^Z has dtype"),
+    (lambda X, D: sparse.lipschitz_constant(D, method="eig"), ValueError, r"^method must be"),
+    (lambda X, D: sparse.dictionary_learning(X, 4, 0.1, method="ksvd"), ValueError, r"^method must be"),
+    (lambda X, D: sparse.soft_threshold(X, -1.0), ValueError, r"^t must be finite and >= 0"),
+    (lambda X, D: sparse.image_patches(np.zeros((4, 4, 3))), ValueError, r"^image must be a 2-D"),
+])
+def test_bad_input_names_the_argument(call, exc, match):
+    X, D, _ = problem()
+    with pytest.raises(exc, match=match):
+        call(X, D)
+
+
+def test_nan_in_signals():
+    X, D, _ = problem()
+    X[3, 2] = float("nan")
+    with pytest.raises(ValueError, match=r"^X contains NaN or infinite values \(1 of"):
+        sparse.ista(X, D, 0.1)
+
+
+def test_mismatched_devices_name_both():
+    X, D, _ = problem()
+    with pytest.raises(ValueError, match=r"X on cpu, D on meta"):
+        sparse.fista(X, D.to("meta"), 0.1)
+    with pytest.raises(ValueError, match=r"Z0 on meta"):
+        sparse.fista(X, D, 0.1, Z0=torch.zeros(12, 32, dtype=X.dtype, device="meta"))
