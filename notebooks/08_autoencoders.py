@@ -1,0 +1,744 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 08 · Autoencoders: linear, denoising, variational
+#
+# **What you will learn**
+# - why a *linear* autoencoder trained by gradient descent ends up spanning exactly the
+#   principal subspace of lesson 01 — proved below from the Eckart–Young–Mirsky theorem —
+#   and why it learns the subspace but not the principal directions;
+# - what a *denoising* autoencoder learns: the best reconstruction is the posterior mean
+#   $\mathbb E[x_0\mid x]$, and by Tweedie's formula its displacement $r(x)-x$ is
+#   $\sigma^2\nabla\log p_\sigma(x)$, the score of the noise-smoothed data density;
+# - the *variational* autoencoder: the evidence lower bound (ELBO), the closed-form KL
+#   between Gaussians and the reparameterisation trick;
+# - how to verify each claim against an oracle: PCA subspace angles, the analytic score of
+#   a Gaussian mixture, and `torch.distributions.kl_divergence`.
+#
+# **Prerequisites**: [lesson 01](01_pca_svd.ipynb) (PCA, the Eckart–Young–Mirsky theorem,
+# principal angles between subspaces); basic probability (conditional expectation, Gaussian
+# densities, KL divergence) and training a small network with PyTorch.
+#
+# **Papers**
+# - P. Baldi, K. Hornik, *Neural networks and principal component analysis: learning from
+#   examples without local minima*, Neural Networks 2(1), 1989 — a linear autoencoder's
+#   error surface has one minimum up to invertible reparameterisation (the principal
+#   subspace); every other critical point is a saddle.
+# - G. Alain, Y. Bengio, *What Regularized Auto-Encoders Learn from the Data Generating
+#   Distribution*, JMLR 15, 2014 — for small noise, the reconstruction of a denoising (or
+#   contractive) autoencoder moves a point along the gradient of the log-density.
+# - P. Vincent, *A Connection Between Score Matching and Denoising Autoencoders*, Neural
+#   Computation 23(7), 2011 — the denoising loss is score matching on the noise-smoothed
+#   density ("denoising score matching"), the starting point of diffusion models (lesson 19).
+# - D. P. Kingma, M. Welling, *Auto-Encoding Variational Bayes*, ICLR 2014 — the VAE: an
+#   amortised Gaussian posterior trained through the reparameterised ELBO.
+# - X. Chen et al., *Variational Lossy Autoencoder*, ICLR 2017 — with a decoder powerful
+#   enough to model the data alone, the VAE stops using its latent code; restricting what
+#   the decoder sees decides which (global) information the code keeps.
+# - K. Pandey et al., *DiffuseVAE: Efficient, Controllable and High-Fidelity Generation
+#   from Low-Dimensional Latents*, TMLR 2022 — keep the VAE's low-dimensional latent, and
+#   let a diffusion model conditioned on the VAE's blurry output add the detail.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch.distributions import Normal, kl_divergence
+from tqdm.auto import tqdm
+
+import lowdim_utils as lu
+from lowdim_utils import autoencoders as ae
+from lowdim_utils import linear
+from lowdim_utils.data import list_datasets, load
+
+lu.set_style()
+device = lu.get_device()
+gen = lu.seed_everything(0)
+SCALE = lu.scale()  # "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
+if device.type == "cpu":
+    # The models of this lesson are small: on a CPU, one thread avoids the synchronisation
+    # overhead of several (measured several times faster on a busy 2-core machine).
+    torch.set_num_threads(1)
+
+# %% [markdown]
+# ## 1. Motivation: a two-number summary of a clothing image
+#
+# Fashion-MNIST holds 28×28 grey images of ten kinds of clothing ($d=784$). The course
+# ships 10 000 training and 2 000 test images. Lesson 01's PCA gives the best *linear*
+# $k$-dimensional summary; with $k=2$ it draws the whole data set on a plane (left) and
+# reconstructs each image from two numbers (right, second row). Can a *nonlinear* encoder
+# and decoder do better with the same two numbers — and what does a network trained to
+# reconstruct actually learn about the data? This lesson answers both, in three steps:
+# linear, denoising and variational autoencoders.
+
+# %%
+if "fashion_mnist" in list_datasets().index:
+    train, test = load("fashion_mnist", split="train", normalize=True), load("fashion_mnist", split="test", normalize=True)
+else:  # older checkouts without the shipped Fashion-MNIST subset: fall back to the 8×8 digits
+    dg = load("digits")
+    Xd = dg.X / 16.0
+    train = lu.data.Bunch(X=Xd[:1500], y=dg.y[:1500], image_shape=(8, 8), class_names=dg.target_names)
+    test = lu.data.Bunch(X=Xd[1500:], y=dg.y[1500:], image_shape=(8, 8), class_names=dg.target_names)
+SHAPE, NAMES = train.image_shape, list(train.class_names)
+X_train = torch.from_numpy(np.asarray(train.X, np.float32)).to(device)
+X_test = torch.from_numpy(np.asarray(test.X, np.float32)).to(device)
+y_train, y_test = np.asarray(train.y), np.asarray(test.y)
+D = X_train.shape[1]
+print(f"train {tuple(X_train.shape)}, test {tuple(X_test.shape)}, images {SHAPE}, classes: {', '.join(NAMES)}")
+
+p2 = linear.pca(X_train, 2)
+Z2 = p2.transform(X_test).cpu().numpy()
+fig = plt.figure(figsize=(11, 4))
+ax = fig.add_subplot(1, 2, 1)
+sc = ax.scatter(Z2[:, 0], Z2[:, 1], c=y_test, cmap="tab10", s=4, alpha=0.7)
+ax.set_title("PCA, k = 2 (test images)"); ax.set_xlabel("PC 1"); ax.set_ylabel("PC 2")
+handles = [plt.Line2D([], [], marker="o", ls="", color=plt.cm.tab10(i / 9), label=n) for i, n in enumerate(NAMES)]
+ax.legend(handles=handles, fontsize=7, ncol=2, loc="best", markerscale=0.8)
+show = X_test[:8]
+rec2 = p2.inverse_transform(p2.transform(show))
+for j, (row, lab) in enumerate([(show, "original"), (rec2, "PCA k=2")]):
+    for i in range(8):
+        a = fig.add_subplot(4, 16, 16 * (j + 1) + 9 + i)
+        a.imshow(row[i].reshape(SHAPE).cpu(), vmin=0, vmax=1); a.axis("off")
+        if i == 0:
+            a.set_title(lab, fontsize=8, loc="left")
+plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# Two principal components separate trousers from bags from shoes only roughly, and the
+# reconstructions are ghosts of the mean image. Keep this picture in mind: section 5
+# draws the same plane for a variational autoencoder.
+#
+# ## 2. The linear autoencoder spans the principal subspace
+#
+# An autoencoder is an **encoder** $f:\mathbb R^d\to\mathbb R^k$ followed by a **decoder**
+# $g:\mathbb R^k\to\mathbb R^d$, trained so that $g(f(x))\approx x$. The linear one, on
+# centred data $X\in\mathbb R^{n\times d}$ (rows $x_i^\top$), is
+#
+# $$f(x) = W_e x,\quad g(z) = W_d z,\qquad
+# L(W_e,W_d) = \frac1n\sum_{i=1}^n\|x_i - W_dW_ex_i\|^2 = \frac1n\|X - XW_e^\top W_d^\top\|_F^2, \tag{1}$$
+#
+# with $W_e\in\mathbb R^{k\times d}$ and $W_d\in\mathbb R^{d\times k}$. Let
+# $X=\sum_i\sigma_iu_iv_i^\top$ be the SVD (lesson 01) and $V_k=[v_1,\dots,v_k]$.
+#
+# :::{prf:theorem} Linear autoencoders learn the principal subspace (Baldi & Hornik 1989)
+# :label: thm-linear-ae
+# Assume $\sigma_k>\sigma_{k+1}$. Then
+# 1. $\min L = \frac1n\sum_{i>k}\sigma_i^2$, the PCA reconstruction error, attained by
+#    $W_d=V_kG$, $W_e=G^{-1}V_k^\top$ for **every** invertible $G\in\mathbb R^{k\times k}$;
+# 2. at every global minimum the decoder's column space is the principal subspace,
+#    $\operatorname{range}W_d=\operatorname{span}(v_1,\dots,v_k)$, and $W_dW_ex_i=V_kV_k^\top x_i$
+#    for every data point.
+# :::
+#
+# :::{prf:proof}
+# *1.* The matrix $XW_e^\top W_d^\top$ has rank at most $k$, so by the Eckart–Young–Mirsky
+# theorem of lesson 01 ({prf:ref}`thm-eym`), $\|X-XW_e^\top W_d^\top\|_F^2\ge\sum_{i>k}\sigma_i^2$.
+# With $W_d=V_kG$, $W_e=G^{-1}V_k^\top$ we get $W_dW_e=V_kV_k^\top$ and
+# $XV_kV_k^\top=\sum_{i\le k}\sigma_iu_iv_i^\top$, which attains the bound.
+#
+# *2.* Take a global minimum, let $S=\operatorname{range}W_d$, $r=\dim S\le k$, and let $P$ be
+# the orthogonal projector onto $S$. Every reconstruction $W_dW_ex_i$ lies in $S$, and the
+# point of $S$ closest to $x_i$ is $Px_i$, so
+# $\|X-XW_e^\top W_d^\top\|_F^2\ge\|X-XP\|_F^2=\|X\|_F^2-\operatorname{tr}(PX^\top X)$ (Pythagoras).
+# Write $\operatorname{tr}(PX^\top X)=\sum_i\sigma_i^2w_i$ with $w_i=\|Pv_i\|^2\in[0,1]$ and
+# $\sum_iw_i=\operatorname{tr}P=r\le k$. Then $\sum_{i>k}w_i\le\sum_{i\le k}(1-w_i)$ and
+#
+# $$\sum_{i\le k}\sigma_i^2-\sum_i\sigma_i^2w_i=\sum_{i\le k}\sigma_i^2(1-w_i)-\sum_{i>k}\sigma_i^2w_i
+# \ \ge\ (\sigma_k^2-\sigma_{k+1}^2)\sum_{i\le k}(1-w_i)\ \ge 0 .$$
+#
+# At a global minimum the error equals $\sum_{i>k}\sigma_i^2$ (part 1), so every inequality
+# above is an equality: $w_i=1$ for $i\le k$ because $\sigma_k>\sigma_{k+1}$, i.e. $v_i\in S$.
+# Hence $\operatorname{span}(v_1,\dots,v_k)\subseteq S$, and as $\dim S\le k$ they are equal;
+# equality in the first step means $W_dW_ex_i=Px_i=V_kV_k^\top x_i$.
+# :::
+#
+# Two consequences shape what we verify. The factor $G$ is **not identified**: the
+# autoencoder learns the principal *subspace*, not the principal *directions* (its codes are
+# any invertible mix of the PCA scores), so we compare subspaces with the principal angles of
+# lesson 01 — the largest angle between $\operatorname{range}W_d$ and $\operatorname{span}V_k$.
+# And Baldi and Hornik showed more than the theorem above: every other critical point of $L$
+# is a saddle, so gradient descent from a generic start has no bad local minimum to get stuck
+# in. How fast it gets there depends, as for power iteration, on the gap
+# $\sigma_k^2-\sigma_{k+1}^2$.
+#
+# ## 3. The course implementation, verified against PCA
+#
+# `lowdim_utils.autoencoders` has the three models of the lesson and one training loop:
+#
+# | | |
+# |---|---|
+# | `LinearAutoencoder(d, k, bias=...)` | Eq. (1); starts from a random orthonormal projection; `decoder_basis()` is $W_d$ |
+# | `DenoisingAE(d, hidden, sigma=...)` | an MLP $r(x)=x+g(x)$ trained to undo noise of level $\sigma$ (section 4) |
+# | `VAE(d, latent, hidden)` | Gaussian encoder, Bernoulli decoder; `elbo_terms` (section 5) |
+# | `train_autoencoder(model, X, epochs=, batch_size=, lr=, seed=)` | Adam; full batch or seeded mini-batches; returns per-epoch histories |
+#
+# We train the bias-free linear autoencoder with $k=10$ on the centred training images,
+# full batch, and follow two numbers along the way: the loss relative to PCA's error and
+# the largest principal angle between $\operatorname{range}W_d$ and PCA's subspace
+# (`linear.pca` and `linear.subspace_angles`, both from lesson 01).
+
+# %%
+K = 10
+N_LIN = 4000 if SCALE == "small" else len(X_train)
+EPOCHS_LIN = 400 if SCALE == "small" else 1000
+X_lin = X_train[:N_LIN]
+pca_k = linear.pca(X_lin, K)
+X_lin_c = X_lin - pca_k.mean
+pca_err = float(((X_lin - pca_k.inverse_transform(pca_k.transform(X_lin))) ** 2).sum(1).mean())
+
+lin = ae.LinearAutoencoder(D, K, bias=False, generator=torch.Generator().manual_seed(0)).to(device)
+track = {"epoch": [], "angle": []}
+
+
+def log_angle(epoch, model):
+    if epoch % 5 == 0 or epoch == 1:
+        track["epoch"].append(epoch)
+        track["angle"].append(float(torch.rad2deg(linear.subspace_angles(model.decoder_basis(), pca_k.components.T).max())))
+
+
+hist_lin = ae.train_autoencoder(lin, X_lin_c, epochs=EPOCHS_LIN, lr=1e-2, seed=0, callback=log_angle,
+                                desc="linear autoencoder")
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+axes[0].semilogy(np.arange(1, len(hist_lin["loss"]) + 1), np.array(hist_lin["loss"]) / pca_err - 1)
+axes[0].set_xlabel("full-batch step"); axes[0].set_ylabel("loss / PCA error − 1")
+axes[0].set_title("the loss reaches PCA's error ...")
+axes[1].semilogy(track["epoch"], track["angle"], color="C1")
+axes[1].set_xlabel("full-batch step"); axes[1].set_ylabel("largest principal angle [°]")
+axes[1].set_title("... before the subspace settles")
+plt.tight_layout(); plt.show()
+
+# %%
+angles_deg = torch.rad2deg(linear.subspace_angles(lin.decoder_basis(), pca_k.components.T))
+lin_err = ae.reconstruction_error(lin, X_lin_c)
+W = lin.decoder_basis()
+print(f"largest principal angle {angles_deg.max():.3f}°, training error / PCA error = {lin_err / pca_err:.5f}, "
+      f"max |WᵀW − I| = {(W.T @ W - torch.eye(K, device=device)).abs().max():.3f}")
+
+# %% tags=["nbval-check-output"]
+print(f"k = {K}: largest principal angle to PCA's subspace below 2°: {bool(angles_deg.max() < 2.0)}")
+print(f"training error within 0.5% of PCA's error: {bool(lin_err < 1.005 * pca_err)}")
+print(f"decoder columns not orthonormal (max |WᵀW − I| > 0.5), yet they span PCA's subspace: "
+      f"{bool((W.T @ W - torch.eye(K, device=device)).abs().max() > 0.5)}")
+
+# %% [markdown]
+# The loss is within a fraction of a percent of PCA's after about a hundred steps, but the
+# largest angle needs several times longer: a slight tilt of the subspace towards $v_{11}$
+# costs only $(\sigma_{10}^2-\sigma_{11}^2)\sin^2\theta$ of error, so the loss barely pushes
+# it back. **A matching loss is not evidence of a matching subspace** — that is why we check
+# the angle.
+#
+# The last line is the non-identified $G$ at work: $W_d$ started with orthonormal columns and
+# drifted far from them, yet its span is PCA's subspace. Nothing in the loss prefers one basis
+# of the subspace over another (weight decay would; see Further reading).
+# Now the comparison that matters to a user, on **held-out** test images, at equal $k$:
+
+# %%
+def pca_test_error(p):
+    return float(((X_test - p.inverse_transform(p.transform(X_test))) ** 2).sum(1).mean())
+
+
+with torch.no_grad():
+    lin_test = float(((X_test - pca_k.mean - lin(X_test - pca_k.mean)) ** 2).sum(1).mean())
+pca_test = pca_test_error(pca_k)
+print(f"test reconstruction error (squared, per image), k = {K}:  PCA {pca_test:.2f}   "
+      f"linear autoencoder {lin_test:.2f}")
+
+# %% tags=["nbval-check-output"]
+print(f"k = {K}, held-out images: linear autoencoder / PCA error = {lin_test / pca_test:.2f}")
+
+# %% [markdown]
+# Equal, as the theorem predicts: a linear autoencoder is a (slow) way to compute PCA's
+# subspace. Its interest lies elsewhere — it trains on mini-batches and streams, and it
+# is the starting point for nonlinear encoders. Section 6 times it against the SVD.
+#
+# ## 4. Denoising autoencoders learn the score
+#
+# A denoising autoencoder (DAE) sees a corrupted point $x=x_0+\sigma\varepsilon$,
+# $\varepsilon\sim\mathcal N(0,I)$, and is trained to return the clean $x_0$:
+#
+# $$\min_r\ \mathbb E_{x_0\sim p,\ \varepsilon}\ \|r(x_0+\sigma\varepsilon)-x_0\|^2 . \tag{2}$$
+#
+# For a fixed corrupted $x$, the squared error splits as
+# $\mathbb E[\|r(x)-x_0\|^2\mid x]=\|r(x)-\mathbb E[x_0\mid x]\|^2+\mathbb E[\|x_0-\mathbb E[x_0\mid x]\|^2\mid x]$,
+# and only the first term depends on $r$, so the best reconstruction is the posterior mean
+#
+# $$r^\star(x)=\mathbb E[x_0\mid x]. \tag{3}$$
+#
+# The corrupted points have the *smoothed* density
+#
+# $$p_\sigma(x)=\int p(x_0)\,\varphi_\sigma(x-x_0)\,dx_0,\qquad
+# \varphi_\sigma(u)=(2\pi\sigma^2)^{-d/2}e^{-\|u\|^2/2\sigma^2}. \tag{4}$$
+#
+# :::{prf:theorem} Tweedie's formula for the denoising autoencoder
+# :label: thm-tweedie
+# For Gaussian corruption of level $\sigma$ and any data density $p$ with $p_\sigma$ as in (4),
+#
+# $$r^\star(x)-x=\mathbb E[x_0\mid x]-x=\sigma^2\,\nabla_x\log p_\sigma(x). \tag{5}$$
+# :::
+#
+# :::{prf:proof}
+# The Gaussian kernel satisfies $\nabla_x\varphi_\sigma(x-x_0)=\varphi_\sigma(x-x_0)\,(x_0-x)/\sigma^2$.
+# Differentiating (4) under the integral,
+# $\nabla p_\sigma(x)=\frac1{\sigma^2}\int p(x_0)\varphi_\sigma(x-x_0)(x_0-x)\,dx_0$.
+# By Bayes, $p(x_0\mid x)=p(x_0)\varphi_\sigma(x-x_0)/p_\sigma(x)$, so dividing by $p_\sigma(x)$
+# gives $\nabla\log p_\sigma(x)=\frac1{\sigma^2}\big(\mathbb E[x_0\mid x]-x\big)$; multiply by
+# $\sigma^2$ and use (3).
+# :::
+#
+# So the displacement a DAE applies, $r(x)-x$, points **up the log-density** of the
+# (smoothed) data, with length $\sigma^2$ times the score:
+#
+# $$r^\star(x)-x=\sigma^2\nabla\log p_\sigma(x)\ \xrightarrow{\ \sigma\to0\ }\ \sigma^2\nabla\log p(x)+o(\sigma^2). \tag{6}$$
+#
+# The small-noise limit is Alain and Bengio's result (they prove it for regularised
+# autoencoders in general, where it needs more than the one-line proof above). Vincent
+# (2011) read (5) backwards: with $s(x)=(r(x)-x)/\sigma^2$, the DAE loss (2) equals, up to a
+# constant that does not depend on $r$, $\sigma^4\,\mathbb E\|s(x)-\nabla\log p_\sigma(x)\|^2$ —
+# *denoising score matching*, which diffusion models (lesson 19) apply at many noise levels.
+#
+# **An oracle.** For an isotropic Gaussian mixture $p=\sum_jw_j\mathcal N(\mu_j,s_j^2I)$,
+# smoothing only widens each component, $p_\sigma=\sum_jw_j\mathcal N(\mu_j,(s_j^2+\sigma^2)I)$, and
+#
+# $$\nabla\log p_\sigma(x)=\sum_j\gamma_j(x)\,\frac{\mu_j-x}{s_j^2+\sigma^2},\qquad
+# \gamma_j(x)=\frac{w_j\mathcal N(x;\mu_j,(s_j^2+\sigma^2)I)}{\sum_l w_l\mathcal N(x;\mu_l,(s_l^2+\sigma^2)I)}, \tag{7}$$
+#
+# the posterior responsibilities. That is the reference we train a DAE against.
+#
+# :::{exercise} The score of a Gaussian mixture
+# :label: ex-08-gmm-score
+# Write `gmm_score_np(x, means, sigma, weights)` returning the `(n, d)` score (7) of the
+# mixture $\sum_j w_j\mathcal N(\mu_j,\sigma^2I)$ (one `sigma` for every component, no
+# smoothing) at the rows of `x: (n, d)`, with `means: (m, d)` and `weights: (m,)`. Compute the
+# responsibilities in the log domain — subtract each row's maximum before `np.exp` — or points
+# far from every component give `0/0`.
+# :::
+
+# %%
+def gmm_score_np(x, means, sigma, weights):
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %%
+gmm_score_np = lu.check("08.gmm_score", gmm_score_np)
+
+# %% [markdown] tags=["solution"]
+# :::{solution} ex-08-gmm-score
+# :class: dropdown
+# ```{literalinclude} ../solutions/08_autoencoders.py
+# :pyobject: gmm_score_np
+# ```
+# :::
+
+# %% [markdown]
+# The course version `ae.gmm_score(x, means, sigma, weights, noise=σ)` is the same formula
+# in torch, batched, with per-component widths and the smoothing of (7). Its oracle is
+# automatic differentiation of the log-density `ae.gmm_log_density`. Our 2-D mixture has five
+# components of width $s=0.3$ and unequal weights; the DAE will use noise $\sigma=0.5$.
+
+# %% tags=["nbval-check-output"]
+MEANS = torch.tensor([[-2.0, -1.0], [-1.0, 1.5], [1.0, 2.0], [2.0, -0.5], [0.5, -2.0]], dtype=torch.float64)
+WEIGHTS = torch.tensor([0.3, 0.15, 0.2, 0.2, 0.15], dtype=torch.float64)
+S_COMP, SIGMA = 0.3, 0.5
+
+g_pts = torch.Generator().manual_seed(1)
+pts = (3 * torch.randn(500, 2, generator=g_pts, dtype=torch.float64)).requires_grad_()
+(auto,) = torch.autograd.grad(ae.gmm_log_density(pts, MEANS, S_COMP, WEIGHTS, noise=SIGMA).sum(), pts)
+course = ae.gmm_score(pts.detach(), MEANS, S_COMP, WEIGHTS, noise=SIGMA)
+mine = gmm_score_np(pts.detach().numpy(), MEANS.numpy(), (S_COMP**2 + SIGMA**2) ** 0.5, WEIGHTS.numpy())
+print("course gmm_score vs autograd of gmm_log_density, max rel. error < 1e-10:",
+      bool(((course - auto).norm(dim=1) / auto.norm(dim=1)).max() < 1e-10))
+print("gmm_score_np (exercise) vs course gmm_score,     max abs. error < 1e-10:",
+      bool(np.abs(mine - course.numpy()).max() < 1e-10))
+
+# %% [markdown]
+# Now the experiment. We draw 2 000 points from the mixture — the DAE never sees the
+# formula, only these samples — and train a small residual MLP $r(x)=x+g(x)$ (two hidden
+# layers of 64 SiLU units) on (2), full batch, with fresh noise at every step.
+
+# %%
+N_DAE = 2000 if SCALE == "small" else 20000
+X_mix, lab_mix = ae.gmm_sample(N_DAE, MEANS, S_COMP, WEIGHTS, generator=torch.Generator().manual_seed(0))
+lu.seed_everything(0)
+dae = ae.DenoisingAE(2, (64, 64), sigma=SIGMA).to(device)
+hist_dae = ae.train_autoencoder(dae, X_mix.float(), epochs=800 if SCALE == "small" else 3000, lr=3e-3, seed=0,
+                                desc="denoising autoencoder")
+
+# fresh corrupted points from p_sigma: where the DAE is used, and where we compare
+g_eval = torch.Generator().manual_seed(2)
+X0_eval, _ = ae.gmm_sample(4000, MEANS, S_COMP, WEIGHTS, generator=g_eval)
+X_eval = X0_eval + SIGMA * torch.randn(X0_eval.shape, generator=g_eval, dtype=torch.float64)
+with torch.no_grad():
+    disp = dae.displacement(X_eval.float().to(device)).double().cpu()
+target = SIGMA**2 * ae.gmm_score(X_eval, MEANS, S_COMP, WEIGHTS, noise=SIGMA)
+cos = torch.nn.functional.cosine_similarity(disp, target, dim=1)
+rel = float((disp - target).norm() / target.norm())
+
+# the two fields on a grid, over the smoothed density
+gx = torch.linspace(-3.2, 3.2, 15, dtype=torch.float64)
+grid = torch.cartesian_prod(gx, gx)
+with torch.no_grad():
+    f_dae = dae.displacement(grid.float().to(device)).double().cpu()
+f_true = SIGMA**2 * ae.gmm_score(grid, MEANS, S_COMP, WEIGHTS, noise=SIGMA)
+fx = torch.linspace(-3.8, 3.8, 120, dtype=torch.float64)
+fine = torch.cartesian_prod(fx, fx)
+dens = ae.gmm_log_density(fine, MEANS, S_COMP, WEIGHTS, noise=SIGMA).exp().reshape(120, 120).T
+
+fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.8))
+axes[0].contourf(fx, fx, dens, levels=12, cmap="Greys")
+axes[0].scatter(X_mix[:600, 0], X_mix[:600, 1], s=3, c=lab_mix[:600], cmap="tab10", vmax=9)
+axes[0].set_title(r"training samples over $p_\sigma$ (σ = %.1f)" % SIGMA)
+axes[1].contour(fx, fx, dens, levels=8, cmap="Greys", linewidths=0.7)
+axes[1].quiver(grid[:, 0], grid[:, 1], f_true[:, 0], f_true[:, 1], color="k", angles="xy", scale_units="xy",
+               scale=2, width=0.005, label=r"$\sigma^2\nabla\log p_\sigma(x)$ (exact, Eq. 7)")
+axes[1].quiver(grid[:, 0], grid[:, 1], f_dae[:, 0], f_dae[:, 1], color="C1", angles="xy", scale_units="xy",
+               scale=2, width=0.005, alpha=0.85, label=r"$r(x)-x$ (trained DAE)")
+axes[1].set_title("the DAE's displacement is the smoothed score\n(arrows drawn at half length)")
+axes[1].legend(loc="lower left", fontsize=8, framealpha=0.9, frameon=True)
+for a in axes:
+    a.set_aspect("equal"); a.set_xlim(-3.8, 3.8); a.set_ylim(-3.8, 3.8)
+plt.tight_layout(); plt.show()
+
+# %% tags=["nbval-check-output"]
+print(f"on 4000 fresh noisy points from p_σ (σ = {SIGMA}):")
+print(f"  mean cosine(r(x) − x, σ²∇log p_σ(x)) above 0.95: {bool(cos.mean() > 0.95)}")
+print(f"  median cosine above 0.98:                        {bool(cos.median() > 0.98)}")
+print(f"  relative L2 error below 0.25:                    {bool(rel < 0.25)}")
+print(f"  final DAE loss below the no-op loss dσ² = {2 * SIGMA**2:.2f}: {bool(hist_dae['loss'][-1] < 2 * SIGMA**2)}")
+
+# %% [markdown]
+# The arrows agree where the data are; they differ most in the corners, where the DAE saw
+# few noisy points (the comparison weights points by $p_\sigma$, as the training loss
+# does). Two more things to notice: the arrows point to the *posterior mean*, which between
+# two components is a compromise between them, not to the nearest centre; and the DAE
+# learned the score of the smoothed density $p_\sigma$, not of $p$ — with larger $\sigma$
+# the field becomes smoother and points towards fewer, broader modes (Eq. (6) recovers $p$
+# only as $\sigma\to0$, where in turn the displacement becomes tiny and hard to learn — the
+# trade-off diffusion models resolve by training at many noise levels).
+#
+# ## 5. Variational autoencoders and the ELBO
+#
+# A VAE is a latent-variable model $p_\theta(x)=\int p(z)\,p_\theta(x\mid z)\,dz$ with prior
+# $p(z)=\mathcal N(0,I_k)$ and a decoder network defining $p_\theta(x\mid z)$ — here independent
+# Bernoulli pixels with probabilities $\operatorname{sigmoid}(\mathrm{dec}_\theta(z))$. The
+# integral is intractable; an encoder network gives an approximate posterior
+# $q_\phi(z\mid x)=\mathcal N(\mu_\phi(x),\operatorname{diag}\sigma^2_\phi(x))$.
+#
+# :::{prf:theorem} The evidence lower bound
+# :label: thm-elbo
+# For every $x$ and every density $q(z\mid x)$,
+#
+# $$\log p_\theta(x)=\underbrace{\mathbb E_{q}\big[\log p_\theta(x\mid z)\big]-\operatorname{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\operatorname{ELBO}(x)}
+# +\operatorname{KL}\big(q(z\mid x)\,\|\,p_\theta(z\mid x)\big)\ \ge\ \operatorname{ELBO}(x). \tag{8}$$
+# :::
+#
+# :::{prf:proof}
+# For every $z$, $\log p_\theta(x)=\log p_\theta(x,z)-\log p_\theta(z\mid x)$. Add and subtract
+# $\log q(z\mid x)$ and average over $z\sim q(z\mid x)$:
+# $\log p_\theta(x)=\mathbb E_q[\log p_\theta(x,z)-\log q(z\mid x)]+\mathbb E_q[\log q(z\mid x)-\log p_\theta(z\mid x)]$.
+# The second term is a KL divergence, hence $\ge0$. In the first, $\log p_\theta(x,z)=\log p_\theta(x\mid z)+\log p(z)$
+# splits it into the reconstruction term and $-\operatorname{KL}(q\,\|\,p(z))$.
+# :::
+#
+# Training maximises the ELBO over both networks; equivalently it minimises
+#
+# $$-\operatorname{ELBO}(x)=\underbrace{\mathbb E_q[-\log p_\theta(x\mid z)]}_{\text{reconstruction (nats)}}+\underbrace{\operatorname{KL}(q(z\mid x)\,\|\,p(z))}_{\text{rate (nats)}}. \tag{9}$$
+#
+# The KL term has a closed form. In one dimension, with $q=\mathcal N(\mu,s^2)$,
+# $\operatorname{KL}=\mathbb E_q[\log q(z)-\log p(z)]
+# =\mathbb E_q\big[-\tfrac12\log s^2-\tfrac{(z-\mu)^2}{2s^2}+\tfrac{z^2}{2}\big]
+# =-\tfrac12\log s^2-\tfrac12+\tfrac12(\mu^2+s^2)$ (the $\log2\pi$ terms cancel). Coordinates are
+# independent under both, so with $\ell_j=\log s_j^2$ (the encoder outputs log-variances):
+#
+# $$\operatorname{KL}\big(\mathcal N(\mu,\operatorname{diag}e^{\ell})\,\|\,\mathcal N(0,I)\big)=\frac12\sum_{j=1}^k\big(\mu_j^2+e^{\ell_j}-1-\ell_j\big). \tag{10}$$
+#
+# The reconstruction term is an expectation over $z$; its gradient in $\phi$ is taken through
+# the **reparameterisation** $z=\mu_\phi(x)+\sigma_\phi(x)\odot\varepsilon$,
+# $\varepsilon\sim\mathcal N(0,I)$ (11): the randomness moves into $\varepsilon$ and $z$ becomes a
+# differentiable function of the encoder's outputs, so one sample gives an unbiased gradient.
+#
+# :::{exercise} The Gaussian KL in closed form
+# :label: ex-08-kl
+# Write `gaussian_kl_np(mu, logvar)` returning, for `mu, logvar: (n, k)` NumPy arrays, the
+# `(n,)` KL divergences (10) of $\mathcal N(\mu_i,\operatorname{diag}e^{\ell_i})$ from
+# $\mathcal N(0,I)$, one per row.
+# :::
+
+# %%
+def gaussian_kl_np(mu, logvar):
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %%
+gaussian_kl_np = lu.check("08.kl", gaussian_kl_np)
+
+# %% [markdown] tags=["solution"]
+# :::{solution} ex-08-kl
+# :class: dropdown
+# ```{literalinclude} ../solutions/08_autoencoders.py
+# :pyobject: gaussian_kl_np
+# ```
+# :::
+
+# %% [markdown]
+# The oracle for (10) is `torch.distributions`: the KL of two `Normal` distributions,
+# summed over the latent coordinates. We compare the exercise, the course's `ae.gaussian_kl`
+# and the oracle on 1 000 random Gaussians in float64.
+
+# %% tags=["nbval-check-output"]
+g_kl = torch.Generator().manual_seed(3)
+mu_t = 2 * torch.randn(1000, 8, generator=g_kl, dtype=torch.float64)
+lv_t = 6 * torch.rand(1000, 8, generator=g_kl, dtype=torch.float64) - 4
+oracle = kl_divergence(Normal(mu_t, torch.exp(0.5 * lv_t)), Normal(0.0, 1.0)).sum(-1)
+print("course gaussian_kl    vs torch.distributions, max abs. error < 1e-6:",
+      bool((ae.gaussian_kl(mu_t, lv_t) - oracle).abs().max() < 1e-6))
+print("exercise gaussian_kl_np vs torch.distributions, max abs. error < 1e-6:",
+      bool(np.abs(gaussian_kl_np(mu_t.numpy(), lv_t.numpy()) - oracle.numpy()).max() < 1e-6))
+print("KL of N(0, I) from itself:", float(ae.gaussian_kl(torch.zeros(1, 8), torch.zeros(1, 8))[0]))
+
+# %% [markdown]
+# :::{exercise} The reparameterisation trick
+# :label: ex-08-reparam
+# Write `reparameterize(mu, logvar, eps)` returning $z=\mu+e^{\ell/2}\odot\varepsilon$ for torch
+# tensors of equal shape, so that gradients reach `mu` and `logvar` (no `.detach()`, no NumPy,
+# no fresh random numbers: use the `eps` you are given).
+# :::
+
+# %%
+def reparameterize(mu, logvar, eps):
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %%
+reparameterize = lu.check("08.reparam", reparameterize)
+
+# %% [markdown] tags=["solution"]
+# :::{solution} ex-08-reparam
+# :class: dropdown
+# ```{literalinclude} ../solutions/08_autoencoders.py
+# :pyobject: reparameterize
+# ```
+# :::
+
+# %% [markdown]
+# A gradient through a sample is an estimate; it is unbiased. For
+# $f(z)=\|z\|^2$ with $z\sim\mathcal N(\mu,e^\ell)$ in one dimension, $\mathbb E f=\mu^2+e^\ell$, so
+# $\partial_\ell\,\mathbb E f=e^{\ell}$: averaging the reparameterised gradients over many
+# $\varepsilon$ must give that number.
+
+# %% tags=["nbval-check-output"]
+mu1 = torch.tensor([0.7], dtype=torch.float64, requires_grad=True)
+lv1 = torch.tensor([-0.4], dtype=torch.float64, requires_grad=True)
+eps1 = torch.randn(200_000, 1, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+(reparameterize(mu1, lv1, eps1) ** 2).mean().backward()
+print(f"∂E[z²]/∂logvar: reparameterised estimate {lv1.grad.item():.3f}, exact e^ℓ = {np.exp(-0.4):.3f}")
+print(f"∂E[z²]/∂mu    : reparameterised estimate {mu1.grad.item():.3f}, exact 2μ  = {1.4:.3f}")
+
+# %% [markdown]
+# ### The headline: a VAE with a two-dimensional latent on Fashion-MNIST
+#
+# Kingma and Welling's figure of learned two-dimensional manifolds (Frey faces and MNIST)
+# is the picture to reproduce: a VAE with $k=2$, encoder and decoder MLPs with one hidden
+# layer of 256 ReLU units, Bernoulli decoder, Adam, mini-batches of 128, trained for 12
+# epochs on the 10 000 training images (the paper trained far longer, on all 60 000 MNIST
+# training images). `elbo_terms` returns the reconstruction and KL
+# terms of (9) separately, and `train_autoencoder` logs both per epoch; we also evaluate
+# them on the test images after every epoch.
+
+# %%
+N_VAE = len(X_train)
+EPOCHS_VAE = 12 if SCALE == "small" else 60
+lu.seed_everything(0)
+vae = ae.VAE(D, latent=2, hidden=(256,)).to(device)
+test_terms = {"recon": [], "kl": []}
+
+
+def log_test(epoch, model):
+    t = model.elbo_terms(X_test, generator=torch.Generator(device=X_test.device).manual_seed(0))
+    test_terms["recon"].append(float(t["recon"])); test_terms["kl"].append(float(t["kl"]))
+
+
+hist_vae = ae.train_autoencoder(vae, X_train[:N_VAE], epochs=EPOCHS_VAE, batch_size=128, lr=2e-3, seed=0,
+                                callback=log_test, desc="VAE (2-D latent)")
+
+ep = np.arange(1, EPOCHS_VAE + 1)
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.3))
+axes[0].plot(ep, -np.array(hist_vae["elbo"]), "o-", label="train")
+axes[0].plot(ep, np.array(test_terms["recon"]) + np.array(test_terms["kl"]), "s--", label="test")
+axes[0].set_title("−ELBO (nats per image)")
+axes[1].plot(ep, hist_vae["recon"], "o-", label="train"); axes[1].plot(ep, test_terms["recon"], "s--", label="test")
+axes[1].set_title(r"reconstruction $\mathbb{E}_q[-\log p(x|z)]$")
+axes[2].plot(ep, hist_vae["kl"], "o-", label="train"); axes[2].plot(ep, test_terms["kl"], "s--", label="test")
+axes[2].set_title(r"KL$(q(z|x)\,\|\,p(z))$ (nats)")
+for a in axes:
+    a.set_xlabel("epoch"); a.legend()
+plt.tight_layout(); plt.show()
+
+# %% [markdown]
+# The reconstruction term falls fast while the KL term *rises* in the first epochs: the
+# encoder buys reconstruction accuracy by spending information (nats) about $x$ in $z$,
+# and the KL is the price. Now the results: reconstructions (decoder mean at $z=\mu(x)$),
+# samples (decoder mean at $z\sim\mathcal N(0,I)$) and the test images' codes.
+
+# %%
+with torch.no_grad():
+    rec_v = vae(X_test[:8])
+    samples = vae.sample(16, generator=torch.Generator(device=device).manual_seed(5))
+    mu_test, _ = vae.encode(X_test)
+mu_test = mu_test.cpu().numpy()
+lu.show_images(torch.cat([X_test[:8], rec_v, p2.inverse_transform(p2.transform(X_test[:8]))]).cpu(), shape=SHAPE,
+               ncols=8, size=1.0, titles=["test"] * 8 + ["VAE, k=2"] * 8 + ["PCA, k=2"] * 8)
+plt.show()
+lu.show_images(samples.cpu(), shape=SHAPE, ncols=16, size=0.75, suptitle="samples of the VAE: decoder mean at z ~ N(0, I)")
+plt.show()
+
+fig, axes = plt.subplots(1, 2, figsize=(12, 5.6), gridspec_kw={"width_ratios": [1.1, 1]})
+axes[0].scatter(mu_test[:, 0], mu_test[:, 1], c=y_test, cmap="tab10", s=4, alpha=0.7)
+axes[0].set_title("VAE: posterior means μ(x) of the test images"); axes[0].set_xlabel("$z_1$"); axes[0].set_ylabel("$z_2$")
+axes[0].legend(handles=handles, fontsize=7, ncol=2, markerscale=0.8, loc="best")
+# the decoded manifold over a grid of prior quantiles (Kingma & Welling, Fig. 4)
+from scipy.stats import norm as _norm  # noqa: E402
+
+q = torch.tensor(_norm.ppf(np.linspace(0.05, 0.95, 12)), dtype=torch.float32)
+zz = torch.cartesian_prod(q.flip(0), q)[:, [1, 0]].to(device)   # rows: z2 from high to low; columns: z1
+with torch.no_grad():
+    tiles = vae.decode_mean(zz).reshape(12, 12, *SHAPE).cpu()
+axes[1].imshow(tiles.permute(0, 2, 1, 3).reshape(12 * SHAPE[0], 12 * SHAPE[1]), vmin=0, vmax=1)
+axes[1].set_title("decoder means on a grid of prior quantiles\n(z₁: left → right, z₂: bottom → top)"); axes[1].axis("off")
+plt.tight_layout(); plt.show()
+
+# %%
+pca2_test = pca_test_error(p2)
+lin2 = ae.LinearAutoencoder(D, 2, generator=torch.Generator().manual_seed(0)).to(device)
+ae.train_autoencoder(lin2, X_train[:N_LIN], epochs=150, lr=1e-2, seed=0, progress=False)
+with torch.no_grad():
+    vae_test = float(((X_test - vae(X_test)) ** 2).sum(1).mean())
+    lin2_test = float(((X_test - lin2(X_test)) ** 2).sum(1).mean())
+print("test reconstruction error (squared, per image) with a 2-D code:")
+print(f"  PCA, k=2 {pca2_test:.2f}   linear AE, k=2 (with biases) {lin2_test:.2f}   VAE, k=2 (decoder mean at μ) {vae_test:.2f}")
+print(f"test −ELBO: first epoch {test_terms['recon'][0] + test_terms['kl'][0]:.1f}, last epoch "
+      f"{test_terms['recon'][-1] + test_terms['kl'][-1]:.1f} nats; last test KL {test_terms['kl'][-1]:.2f} nats")
+
+# %% tags=["nbval-check-output"]
+print("linear AE with a 2-D code matches PCA's k = 2 (within 2%):", abs(lin2_test / pca2_test - 1) < 0.02)
+print("VAE's nonlinear 2-D code reconstructs better than PCA's 2-D subspace:", vae_test < 0.9 * pca2_test)
+print("test ELBO improved from epoch 1 to the last:", test_terms["recon"][-1] + test_terms["kl"][-1]
+      < test_terms["recon"][0] + test_terms["kl"][0])
+print(f"the code is used: test KL above 3 nats per image: {test_terms['kl'][-1] > 3}")
+
+# %% [markdown]
+# The VAE's two numbers per image carry clearly more than PCA's two (the linear autoencoder,
+# as the theorem says, only matches PCA), the classes form separate regions of the latent
+# plane — trousers, bags and footwear apart, tops and coats sharing a broad region, as in
+# PCA's plane but far less overlapped — and the decoded grid morphs smoothly from one kind of
+# clothing into the next, the Fashion-MNIST analogue of Kingma and Welling's MNIST manifold.
+# The samples are blurry: a factorised Bernoulli decoder cannot represent pixel correlations,
+# so the decoder mean averages over everything $z$ does not pin down. DiffuseVAE keeps this
+# low-dimensional latent and lets a diffusion model add the missing detail. The Variational
+# Lossy Autoencoder shows the opposite failure: give the decoder enough power (an
+# autoregressive PixelCNN) and it models the images *without* $z$, the KL term drops to zero
+# and the code carries nothing — our weak decoder keeps a clearly positive KL, so the code is
+# used.
+#
+# ## 6. Scaling up: linear autoencoder vs the SVD
+#
+# How long does gradient training take to reach PCA's error? For growing $n$ we time
+# `linear.pca` (exact thin SVD, $O(nd\min(n,d))$) and the randomized PCA of lesson 01
+# ($O(ndk)$ per pass), and train the linear autoencoder (full batch, Adam, same
+# orthonormal start) until its loss is within 1 % of PCA's error on the same images —
+# each step costs $O(ndk)$, and the number of steps depends on the spectrum, not on $n$.
+# `lu.Benchmark` warms up, synchronises and takes medians for the PCA timings; the
+# training runs once per size.
+
+# %%
+sizes = [750, 1500, 3000, 6000] if SCALE == "small" else [1250, 2500, 5000, 10000]
+bench = lu.Benchmark(f"reach PCA's error, k = {K}, d = {D}", size_label="n (images)")
+steps_needed = {}
+for n in tqdm(sizes, desc="benchmark sizes"):
+    Xn = X_train[:n] - X_train[:n].mean(0)
+    bench.run("PCA, exact SVD", n, linear.pca, Xn, K, device=device)
+    bench.run("PCA, randomized", n, linear.pca, Xn, K, method="randomized", device=device)
+    p_n = linear.pca(Xn, K)
+    err_n = float(((Xn - p_n.inverse_transform(p_n.transform(Xn))) ** 2).sum(1).mean())
+    model = ae.LinearAutoencoder(D, K, bias=False, generator=torch.Generator().manual_seed(0)).to(device)
+    lu.synchronize(device)
+    h = ae.train_autoencoder(model, Xn, epochs=2000, lr=1e-2, stop_below=1.01 * err_n, progress=False)
+    lu.synchronize(device)
+    bench.add("linear AE to 1.01 × PCA error", n, h["seconds"])
+    steps_needed[n] = h["epochs"]
+bench.plot(); plt.show()
+print("full-batch Adam steps needed:", steps_needed)
+bench.table().map(lambda s: f"{1e3 * s:.1f} ms")
+
+# %% [markdown]
+# Read the slopes in the legend. The exact SVD costs $O(nd^2+d^3)$: at these sizes the
+# $d^3$ part (the $784\times784$ problem) is a large share, so its time grows slower than
+# $n$. The randomized PCA and each autoencoder step cost $O(ndk)$, and the autoencoder
+# needs about a hundred full-batch steps at every $n$ (printed above), so its time grows
+# roughly like $n$, with small sizes dominated by fixed per-step overheads. On a CPU, PCA
+# wins by one to two orders of magnitude: it is a few highly tuned LAPACK calls, while the
+# autoencoder does about a hundred passes over the data. The autoencoder's case is elsewhere: it streams mini-batches when $X$ does not fit in memory,
+# runs unchanged on a GPU (`LOWDIM_SCALE=full` with a GPU repeats this at larger $n$), and
+# turns nonlinear by changing two layers.
+#
+# ## 7. Explore: walk the VAE's latent plane
+#
+# Move $(z_1,z_2)$: the left panel marks the point among the test images' codes, the right
+# one shows the decoder's mean image there. Walk from the trousers' region to the shoes' and
+# watch the decoder morph one into the other. Then look for places where no test image's code
+# lies: the encoder need not fill the prior $\mathcal N(0,I)$ evenly, and wherever it leaves a
+# gap — possibly near the prior's mode $(0,0)$, the static view below — the decoder returns a
+# dim, ambiguous blur. Samples drawn from the prior land in such gaps, one reason VAE samples
+# look worse than VAE reconstructions. Far beyond the prior's typical set ($|z|\gg2$) the
+# images degrade too: the decoder was never trained there.
+
+# %% tags=["nbval-ignore-output"]
+def draw(z1, z2):
+    with torch.no_grad():
+        img = vae.decode_mean(torch.tensor([[z1, z2]], dtype=torch.float32, device=device))[0].reshape(SHAPE).cpu()
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), gridspec_kw={"width_ratios": [1.4, 1]})
+    axes[0].scatter(mu_test[:, 0], mu_test[:, 1], c=y_test, cmap="tab10", s=3, alpha=0.5)
+    axes[0].plot([z1], [z2], "k*", ms=16)
+    axes[0].set_xlabel("$z_1$"); axes[0].set_ylabel("$z_2$"); axes[0].set_title("latent plane (test codes)")
+    axes[1].imshow(img, vmin=0, vmax=1); axes[1].axis("off"); axes[1].set_title(f"decoded at ({z1:.2f}, {z2:.2f})")
+    plt.tight_layout()
+
+
+lu.explore(draw, z1=(-3.0, 3.0, 0.25, 0.0), z2=(-3.0, 3.0, 0.25, 0.0))
+
+# %% [markdown]
+# ## Summary
+#
+# - A linear autoencoder's global minima reconstruct exactly like PCA and its decoder spans
+#   the principal subspace ({prf:ref}`thm-linear-ae`, from Eckart–Young–Mirsky), but the
+#   basis inside it is arbitrary: compare subspaces with principal angles — and do not take a
+#   converged loss for a converged subspace.
+# - The best denoiser is the posterior mean, and its displacement is
+#   $\sigma^2\nabla\log p_\sigma$ ({prf:ref}`thm-tweedie`): a DAE trained on samples of a 2-D
+#   mixture reproduces the analytic smoothed score. This is denoising score matching, the
+#   engine of diffusion models.
+# - A VAE maximises the ELBO (8) = reconstruction − KL; the Gaussian KL has the closed form
+#   (10), and the reparameterisation (11) makes the sampled objective differentiable. With
+#   two latent dimensions it already beats PCA's two dimensions on Fashion-MNIST and lays
+#   the classes out on a smooth manifold — with blurry samples, which is what DiffuseVAE
+#   fixes and what the Variational Lossy Autoencoder analyses.
+#
+# **Further reading.** Baldi & Hornik (1989) for the full critical-point analysis;
+# Kunin, Bloom, Goeva & Seed, *Loss Landscapes of Regularized Linear Autoencoders* (ICML 2019),
+# on how weight decay recovers the principal *directions* too; Alain & Bengio (2014) and
+# Vincent (2011) for the score connection; Kingma & Welling, *An Introduction to Variational
+# Autoencoders* (Foundations and Trends in ML, 2019); Chen et al. (2017) and Pandey et al.
+# (2022) as above. Lesson 19 builds diffusion models on Tweedie's formula; lesson 21 trains
+# *sparse* autoencoders on a network's activations.
