@@ -372,6 +372,9 @@ def dictionary_learning(X, n_atoms: int, lam: float, *, n_iter: int = 30, method
       ``B = XᵀZ`` — ``dⱼ ← dⱼ + (bⱼ − D aⱼ)/A_jj`` then projected on the unit ball (Eq. (13),
       the dictionary update of Mairal et al. 2009).
 
+    The coding step keeps, per signal, the better of the old and new codes, and the BCD step
+    minimises exactly over each atom, so with ``method="bcd"`` the objective never increases;
+    MOD's renormalisation rescales the codes and can increase the ℓ₁ term slightly.
     Atoms no signal uses are replaced by the worst-reconstructed signal (normalised).
     ``D0``: initial dictionary (default: ``n_atoms`` random signals, normalised).
     """
@@ -403,7 +406,10 @@ def dictionary_learning(X, n_atoms: int, lam: float, *, n_iter: int = 30, method
         from tqdm.auto import tqdm
         it = tqdm(it, desc=f"dictionary learning ({method})")
     for _ in it:
-        Z = fista(X, D, lam, n_iter=coding_iter, Z0=Z, track_objective=False).codes
+        Z_new = fista(X, D, lam, n_iter=coding_iter, Z0=Z, track_objective=False).codes
+        # FISTA is not monotone: keep, per signal, the better of the old and new codes
+        better = _objective(X, D, Z_new, lam) <= _objective(X, D, Z, lam)
+        Z = torch.where(better[:, None], Z_new, Z)
         A, B = Z.T @ Z, X.T @ Z
         if method == "mod":
             ridge = 1e-8 * float(A.diagonal().mean().clamp_min(1e-30))

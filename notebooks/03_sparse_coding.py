@@ -61,6 +61,7 @@ from scipy.fft import dct
 from sklearn.decomposition import DictionaryLearning, sparse_encode
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 from tqdm.auto import tqdm
 
 import lowdim_utils as lu
@@ -72,6 +73,13 @@ lu.set_style()
 device = lu.get_device()
 gen = lu.seed_everything(0)
 SCALE = lu.scale()  # "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
+if device.type == "cpu":
+    # The matrices of this lesson are small (64 pixels, at most 256 atoms) and the solvers run
+    # thousands of short steps: one thread is as fast as two, and stays fast when other programs
+    # share the cores (several threads then wait on each other). This holds for torch and for the
+    # BLAS behind NumPy and scikit-learn, so every timing below is single-threaded.
+    torch.set_num_threads(1)
+    threadpool_limits(1)
 N_PATCHES = 5000 if SCALE == "small" else 50000
 
 # %% [markdown]
@@ -375,10 +383,14 @@ with warnings.catch_warnings():
 F_star0 = F_np(x0, D_dct, z_sk, lam0)
 
 # %% tags=["nbval-check-output"]
-for name, fn in [("ISTA ", ista_np), ("FISTA", fista_np)]:
-    gap = F_np(x0, D_dct, fn(x0, D_dct, lam0, n_iter=200), lam0) - F_star0
-    print(f"{name} after 200 iterations: relative objective gap {max(gap, 1e-16) / F_star0:.0e}")
+rel_gap = {name: (F_np(x0, D_dct, fn(x0, D_dct, lam0, n_iter=200), lam0) - F_star0) / F_star0
+           for name, fn in [("ISTA", ista_np), ("FISTA", fista_np)]}
+print("after 200 iterations, relative objective gap of ISTA above 1e-3 :", rel_gap["ISTA"] > 1e-3)
+print("after 200 iterations, relative objective gap of FISTA below 1e-4:", rel_gap["FISTA"] < 1e-4)
 print(f"non-zeros in the lasso code: {np.count_nonzero(z_sk)} of {m} atoms")
+
+# %%
+print(f"relative gaps: ISTA {rel_gap['ISTA']:.1e}, FISTA {rel_gap['FISTA']:.1e}")
 
 # %% [markdown]
 # At the same cost, FISTA is orders of magnitude closer to the optimum. Section 5 measures the rates.
@@ -414,7 +426,7 @@ lam_d = 0.05 * sparse.lambda_max(Xd, Dd)
 for name, course, ref in [("ISTA ", sparse.ista, ista_np), ("FISTA", sparse.fista, fista_np)]:
     Zc = course(Xd.to(device), Dd.to(device), lam_d, n_iter=50).codes.cpu().numpy()
     Zr = np.stack([ref(x, D_dct, lam_d, n_iter=50) for x in Xd.numpy()])
-    print(f"{name}: max |course − NumPy reference| = {np.abs(Zc - Zr).max():.0e} (tolerance 1e-10)")
+    print(f"{name}: max |course − NumPy reference| < 1e-10: {np.abs(Zc - Zr).max() < 1e-10}")
 
 # %% [markdown]
 # **Course vs scikit-learn.** On 20 patches, FISTA run to convergence (3000 iterations, float64)
@@ -493,7 +505,7 @@ plt.show()
 
 # %% tags=["nbval-check-output"]
 print(f"fitted log-log slope, ISTA  (k = 10..1000): {slopes['ISTA']:.1f}   (theory: -1 or steeper)")
-print(f"fitted log-log slope, FISTA (k = 10..300) : {slopes['FISTA']:.1f}   (theory: -2 or steeper)")
+print(f"fitted log-log slope, FISTA (k = 10..300) steeper than -2: {slopes['FISTA'] < -2}")
 print("ISTA below its bound at every k :", bool((gaps["ISTA"] <= L_h * R2 / (2 * k)).all()))
 print("FISTA below its bound at every k:", bool((gaps["FISTA"] <= 2 * L_h * R2 / (k + 1) ** 2).all()))
 print("ISTA objective never increases  :", bool((np.diff(runs["ISTA"].history.cpu().numpy()) <= 1e-12).all()))
@@ -501,8 +513,10 @@ print("FISTA's gap after 300 iterations is 100x smaller than ISTA's:", bool(gaps
 
 # %% [markdown]
 # ISTA's gap falls with slope close to $-1$ over three decades; FISTA's is steeper than $-2$, at
-# identical cost per iteration — the trend of Beck and Teboulle's experiments (their Figure 5.1
-# shows the same separation on deblurring problems). Both curves stay under their worst-case
+# identical cost per iteration — the separation Beck and Teboulle show in their image-deblurring
+# experiments, where FISTA reaches in a few hundred iterations what ISTA has not reached after
+# thousands. (The FISTA curve is steeper than $-2$ because, as the support of $z^\star$ settles,
+# the problem becomes better conditioned than the worst case.) Both curves stay under their worst-case
 # bounds, and FISTA's objective oscillates (it is not a descent method) while ISTA's never rises.
 #
 # ## 6. Dictionary learning
@@ -525,8 +539,9 @@ print("FISTA's gap after 300 iterations is 100x smaller than ISTA's:", bool(gaps
 #
 # Mairal et al.'s online algorithm only ever needs $A$ and $B$, which it accumulates over
 # mini-batches; `sparse.dictionary_learning` uses the full batch. Atoms that no signal uses are
-# restarted at the worst-reconstructed signal. Both steps decrease (11), so the objective is
-# monotone.
+# restarted at the worst-reconstructed signal. With block-coordinate updates every step decreases
+# (11) (the coding step keeps a signal's old code if FISTA, which is not monotone, did not improve
+# it), so the objective never increases; MOD's renormalisation can raise it slightly.
 #
 # ### Recovering a known dictionary
 # The classical test (used for K-SVD by Aharon, Elad and Bruckstein, 2006): draw a random
@@ -562,14 +577,19 @@ def recovered(D_est, thr=0.99):
     return (cos > thr).mean()
 
 
-for method, res in learned.items():
-    h = np.array(res.history)
-    print(f"course, {method.upper():3s}: {recovered(res.dictionary.cpu()):.0%} of the 50 atoms recovered "
-          f"(|cos| > 0.99); objective monotone: {bool((np.diff(h) <= 1e-9 * h[0]).all())}")
-print(f"sklearn DictionaryLearning: {recovered(sk_dl.components_.T):.0%} recovered")
+rec = {f"course {method.upper()}": recovered(res.dictionary.cpu()) for method, res in learned.items()}
+rec["sklearn DictionaryLearning"] = recovered(sk_dl.components_.T)
+for name, frac in rec.items():
+    print(f"{name:27s} recovers at least 85% of the 50 atoms (|cos| > 0.99): {frac >= 0.85}")
+h = np.array(learned["bcd"].history)
+print("BCD objective never increases:", bool((np.diff(h) <= 1e-9 * h[0]).all()))
 cos_cs, _, _ = sparse.match_atoms(learned["mod"].dictionary.cpu(), sk_dl.components_.T)
-print(f"course (MOD) vs sklearn, matched up to sign and permutation: median |cos| {np.median(cos_cs):.3f}, "
-      f"{(cos_cs > 0.95).mean():.0%} of atoms with |cos| > 0.95")
+print(f"course (MOD) vs sklearn, matched up to sign and permutation: median |cos| > 0.99: {np.median(cos_cs) > 0.99}, "
+      f"at least 90% of atoms with |cos| > 0.95: {(cos_cs > 0.95).mean() >= 0.9}")
+
+# %%
+print(", ".join(f"{name}: {frac:.0%}" for name, frac in rec.items()), "of the atoms recovered;",
+      f"course vs sklearn median |cos| {np.median(cos_cs):.4f}")
 
 # %% [markdown]
 # Alternating minimisation finds (nearly) every atom of the generating dictionary from the signals
@@ -674,10 +694,11 @@ print(f"LISTA ({T} layers) relative code error {err_lista:.3f}; ISTA matches it 
       f"FISTA after {n_fista} (None: not within 400)")
 
 # %% [markdown]
-# A trained 8-layer LISTA predicts the codes as well as many times more ISTA iterations — the
-# effect Gregor and LeCun report (in their experiments, LISTA with a few layers matched ISTA run for
-# tens of times longer). The price: LISTA is only good on signals like its training data, and it
-# approximates the codes rather than solving (1).
+# A trained 8-layer LISTA predicts the codes as well as several times more ISTA iterations (and
+# more FISTA iterations than its depth) — the effect Gregor and LeCun report on image patches, where
+# a few trained layers replace many plain iterations. The exact factor depends on the dictionary,
+# $\lambda$ and the training budget (ours is 600 Adam steps). The price: LISTA is only good on
+# signals like its training data, and it approximates the codes rather than solving (1).
 #
 # ## 8. Scaling up: one batched solve against many small ones
 #
@@ -687,7 +708,8 @@ print(f"LISTA ({T} layers) relative code error {err_lista:.3f}; ISTA matches it 
 # $O(ndm)$ otherwise). We time coding $n$ cameraman patches in the learned 64-atom dictionary
 # with $\lambda$ as above, in float32, FISTA with a fixed 200 iterations, against the NumPy
 # reference (`fista_np`, one patch at a time) and scikit-learn, with `lu.Benchmark`
-# (warm-up, device synchronisation, median of repeats).
+# (warm-up, device synchronisation, median of repeats). On the CPU everything runs on one thread
+# (see the first cell), so the comparison is of algorithms, not of thread counts.
 
 # %%
 D_np = D_img.cpu().double().numpy()
@@ -705,7 +727,7 @@ def fista_course(Xt, Dt):
     return sparse.fista(Xt, Dt, lam_img, n_iter=FISTA_ITERS, track_objective=False).codes
 
 
-sizes = [10, 30, 100, 300, 1000] if SCALE == "small" else [10, 100, 1000, 10000, 40000]
+sizes = [10, 30, 100, 300, 1000, 3000] if SCALE == "small" else [10, 100, 1000, 10000, 40000]
 bench = lu.Benchmark(f"lasso codes of n 8×8 patches, {D_np.shape[1]} atoms", size_label="n (signals)")
 D_cpu32 = D_img.cpu().float()
 for n in tqdm(sizes, desc="benchmark sizes"):
@@ -721,7 +743,8 @@ for n in tqdm(sizes, desc="benchmark sizes"):
     if device.type != "cpu":
         bench.run(f"course fista ({device.type}, float32)", n, fista_course, torch.from_numpy(Xn).float().to(device),
                   D_img.float(), repeats=5, device=device)
-bench.plot()
+ax = bench.plot()
+ax.legend(loc="upper left", fontsize=7)
 plt.show()
 bench.table().map(lambda s: f"{1e3 * s:.1f} ms" if s == s else "")
 
@@ -738,7 +761,7 @@ X1000_t, D_t = torch.from_numpy(X1000), torch.from_numpy(D_np)
 F_loop = float(sparse.lasso_objective(X1000_t, D_t, torch.from_numpy(Z_loop), lam_img).mean())
 F_fista = float(sparse.lasso_objective(X1000_t, D_t, Z_fista, lam_img).mean())
 gap_obj = abs(F_fista - F_loop) / F_loop
-print(f"mean objective: sklearn Lasso loop {F_loop:.5f}, course FISTA ({FISTA_ITERS} it.) {F_fista:.5f}")
+print(f"mean objective: sklearn Lasso loop {F_loop:.3f}, course FISTA ({FISTA_ITERS} it.) {F_fista:.3f}")
 print(f"relative gap below 1e-4: {gap_obj < 1e-4}")
 
 # %%
@@ -765,7 +788,9 @@ print(f"course FISTA is {t_loop / t_fista:.1f}x faster than the Lasso loop "
 # with the current value marked.
 
 # %% tags=["nbval-ignore-output"]
-x_e = Xp32[11:12]
+nnz_per_patch = (img_dl.codes != 0).sum(1)
+pick = int(torch.argmax(Xp32.norm(dim=1) * (nnz_per_patch <= 3)))   # a strong patch the dictionary codes sparsely
+x_e = Xp32[pick:pick + 1]
 lmax_e = sparse.lambda_max(x_e, D_img)
 fracs = np.logspace(-3, 0, 31)
 path_codes = torch.cat([sparse.fista(x_e, D_img, float(f) * lmax_e, n_iter=300, track_objective=False).codes
@@ -791,7 +816,7 @@ def draw(lam_fraction):
     plt.tight_layout()
 
 
-lu.explore(draw, lam_fraction=(0.001, 1.0, 0.001, 0.05))
+lu.explore(draw, lam_fraction=(0.005, 1.0, 0.005, 0.1))
 
 # %% [markdown]
 # ## Summary
