@@ -231,15 +231,16 @@ print(f"decoder columns not orthonormal (max |WᵀW − I| > 0.5), yet they span
       f"{bool((W.T @ W - torch.eye(K, device=device)).abs().max() > 0.5)}")
 
 # %% [markdown]
-# The loss is within a fraction of a percent of PCA's after about a hundred steps, but the
-# largest angle needs several times longer: a slight tilt of the subspace towards $v_{11}$
-# costs only $(\sigma_{10}^2-\sigma_{11}^2)\sin^2\theta$ of error, so the loss barely pushes
-# it back. **A matching loss is not evidence of a matching subspace** — that is why we check
-# the angle.
+# After about a hundred steps the loss is within 1 % of PCA's, yet the largest angle is
+# still tens of degrees; it falls below 1° only after about twice as many steps. Tilting
+# the subspace by an angle $\theta$ from $v_{10}$ towards $v_{11}$ costs only
+# $(\sigma_{10}^2-\sigma_{11}^2)\sin^2\theta$ of error, so the loss barely pushes it back.
+# **A matching loss is not evidence of a matching subspace** — that is why we check the angle.
 #
 # The last line is the non-identified $G$ at work: $W_d$ started with orthonormal columns and
 # drifted far from them, yet its span is PCA's subspace. Nothing in the loss prefers one basis
 # of the subspace over another (weight decay would; see Further reading).
+#
 # Now the comparison that matters to a user, on **held-out** test images, at equal $k$:
 
 # %%
@@ -417,8 +418,8 @@ print(f"  relative L2 error below 0.25:                    {bool(rel < 0.25)}")
 print(f"  final DAE loss below the no-op loss dσ² = {2 * SIGMA**2:.2f}: {bool(hist_dae['loss'][-1] < 2 * SIGMA**2)}")
 
 # %% [markdown]
-# The arrows agree where the data are; they differ most in the corners, where the DAE saw
-# few noisy points (the comparison weights points by $p_\sigma$, as the training loss
+# The arrows agree where the data are; they differ most where the DAE saw few noisy points
+# (far corners, gaps between components) (the comparison weights points by $p_\sigma$, as the training loss
 # does). Two more things to notice: the arrows point to the *posterior mean*, which between
 # two components is a compromise between them, not to the nearest centre; and the DAE
 # learned the score of the smoothed density $p_\sigma$, not of $p$ — with larger $\sigma$
@@ -587,9 +588,11 @@ for a in axes:
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# The reconstruction term falls fast while the KL term *rises* in the first epochs: the
-# encoder buys reconstruction accuracy by spending information (nats) about $x$ in $z$,
-# and the KL is the price. Now the results: reconstructions (decoder mean at $z=\mu(x)$),
+# The reconstruction term falls fast. The KL term measures how much the code says about
+# each image (in nats); it jumps up after the first epoch (whose average includes the
+# untrained start, when the code says almost nothing) and then drifts down to a few nats:
+# the encoder spends information on $z$ only where it buys reconstruction accuracy, and the
+# KL is the price it pays. Now the results: reconstructions (decoder mean at $z=\mu(x)$),
 # samples (decoder mean at $z\sim\mathcal N(0,I)$) and the test images' codes.
 
 # %%
