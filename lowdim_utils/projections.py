@@ -352,15 +352,13 @@ def jl_eps(n_samples: int, n_components: int) -> float:
 
 def _pair_sq_dists(X, Y, max_pairs: int, g):
     """Squared distances ``(‖x_i − x_j‖², ‖y_i − y_j‖²)`` over all pairs ``i < j`` or ``max_pairs`` random ones."""
+    if X.device.type == "mps":   # no float64 on MPS: measure on the CPU
+        X, Y = X.cpu(), Y.cpu()
     n = X.shape[0]
     if n * (n - 1) // 2 <= max_pairs:
         # exact differences (no ‖x‖² + ‖y‖² − 2xᵀy cancellation), without materialising them
-        i, j = torch.triu_indices(n, n, offset=1, device=X.device)
-
-        def sq(Z):
-            Z = Z.double()
-            return torch.cdist(Z, Z, compute_mode="donot_use_mm_for_euclid_dist")[i, j] ** 2
-        return sq(X), sq(Y)
+        # (torch.pdist lists the pairs i < j row by row, as torch.triu_indices(n, n, 1) does)
+        return torch.pdist(X.double().contiguous()) ** 2, torch.pdist(Y.double().contiguous()) ** 2
     i = torch.randint(0, n, (max_pairs,), generator=g)          # pairs i != j, uniformly
     j = (i + torch.randint(1, n, (max_pairs,), generator=g)) % n
     i, j = i.to(X.device), j.to(X.device)
@@ -384,7 +382,7 @@ def distance_ratios(X, Y, *, max_pairs: int = 200_000, generator=0) -> torch.Ten
             random pairs (drawn with ``generator``, an int seed or ``torch.Generator``).
 
     Returns:
-        ``(m,) float64`` ratios on X's device; pairs with ``x_i = x_j`` are left out. A projection
+        ``(m,) float64`` ratios on X's device (on the CPU for MPS, which lacks float64); pairs with ``x_i = x_j`` are left out. A projection
         has distortion ``ε`` on these pairs when all ratios lie in ``[1 − ε, 1 + ε]``.
         Differences are formed explicitly in float64 (no ``‖x‖² + ‖y‖² − 2xᵀy`` cancellation).
     """
