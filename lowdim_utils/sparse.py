@@ -250,7 +250,7 @@ def ista(X, D, lam, *, n_iter: int = 100, tol: float = 0.0, Z0=None, L: float | 
 
     Step ``1/L`` with ``L = ‖D‖₂²`` (or the given ``L``), start ``Z0`` (zeros by default),
     ``n_iter`` iterations, stopping early when ``‖Z_k − Z_{k−1}‖_F ≤ tol‖Z_k‖_F``.
-    Convergence: ``F(z_k) − F* ≤ L‖z₀ − z*‖²/(2k)`` (lesson 03, Theorem 1).
+    Convergence: ``F(z_k) − F* ≤ L‖z₀ − z*‖²/(2k)`` (lesson 03, theorem “ISTA converges at rate 1/k”).
     Returns :class:`SparseCodes` with ``codes: (n, m)`` and the objective ``history``.
     """
     args = _prepare(X, D, lam, n_iter, Z0, L, tol)
@@ -263,7 +263,7 @@ def fista(X, D, lam, *, n_iter: int = 100, tol: float = 0.0, Z0=None, L: float |
     """FISTA (Beck & Teboulle 2009; lesson 03 Eq. (9)): ISTA steps taken at an extrapolated point.
 
     Same arguments and result as :func:`ista`. Convergence:
-    ``F(z_k) − F* ≤ 2L‖z₀ − z*‖²/(k + 1)²`` (lesson 03, Theorem 2); the objective is not monotone.
+    ``F(z_k) − F* ≤ 2L‖z₀ − z*‖²/(k + 1)²`` (lesson 03, theorem “FISTA converges at rate 1/k²”); the objective is not monotone.
     """
     args = _prepare(X, D, lam, n_iter, Z0, L, tol)
     return _loop(*args, momentum=True, nonnegative=nonnegative, track_objective=track_objective,
@@ -273,7 +273,7 @@ def fista(X, D, lam, *, n_iter: int = 100, tol: float = 0.0, Z0=None, L: float |
 # ------------------------------------------------------------------ LISTA
 
 class LISTA(nn.Module):
-    """Learned ISTA (Gregor & LeCun 2010; lesson 03 Eq. (10)): ``T`` unrolled layers
+    """Learned ISTA (Gregor & LeCun 2010; lesson 03 Eq. (13)): ``T`` unrolled layers
 
     ``Z ← S_θₜ(X W + Z S)``, with ``W: (d, m)`` and ``S: (m, m)`` shared by all layers and a
     threshold vector ``θₜ: (m,)`` per layer. Initialised at ISTA — ``W = D/L``,
@@ -361,15 +361,15 @@ def dictionary_learning(X, n_atoms: int, lam: float, *, n_iter: int = 30, method
                         coding_iter: int = 50, D0=None, generator=None, progress: bool = False) -> DictionaryResult:
     """Learn ``D: (d, n_atoms)`` and sparse codes of ``X: (n, d)`` by alternating minimisation of
 
-    ``(1/n) Σᵢ ½‖xᵢ − D zᵢ‖² + λ‖zᵢ‖₁`` subject to unit-norm atoms (lesson 03, Eq. (11)).
+    ``(1/n) Σᵢ ½‖xᵢ − D zᵢ‖² + λ‖zᵢ‖₁`` subject to unit-norm atoms (lesson 03, Eq. (10)).
 
     Each outer iteration (i) codes all signals with ``coding_iter`` FISTA steps, warm-started from
     the previous codes, and (ii) updates the dictionary:
 
     * ``method="mod"`` (method of optimal directions): the least-squares solution
-      ``D = XᵀZ (ZᵀZ)⁻¹`` (Eq. (12)), then every atom rescaled to unit norm (codes rescaled alike);
+      ``D = XᵀZ (ZᵀZ)⁻¹`` (Eq. (11)), then every atom rescaled to unit norm (codes rescaled alike);
     * ``method="bcd"``: one sweep of block-coordinate descent over the atoms with ``A = ZᵀZ``,
-      ``B = XᵀZ`` — ``dⱼ ← dⱼ + (bⱼ − D aⱼ)/A_jj`` then projected on the unit ball (Eq. (13),
+      ``B = XᵀZ`` — ``dⱼ ← dⱼ + (bⱼ − D aⱼ)/A_jj`` then projected on the unit ball (Eq. (12),
       the dictionary update of Mairal et al. 2009).
 
     The coding step keeps, per signal, the better of the old and new codes, and the BCD step

@@ -57,7 +57,6 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from scipy.fft import dct
 from sklearn.decomposition import DictionaryLearning, sparse_encode
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
@@ -524,23 +523,23 @@ print("FISTA's gap after 300 iterations is 100x smaller than ISTA's:", bool(gaps
 # Instead of a fixed dictionary, learn it from the data (Olshausen & Field's question):
 #
 # $$\min_{D,\,Z}\ \frac1n\sum_{i=1}^n\Big(\tfrac12\|x_i-Dz_i\|^2+\lambda\|z_i\|_1\Big)
-# \quad\text{subject to}\quad \|d_j\|_2\le1 . \tag{11}$$
+# \quad\text{subject to}\quad \|d_j\|_2\le1 . \tag{10}$$
 #
-# The norm constraint stops the trivial escape of scaling $D$ up and $Z$ down. (11) is not jointly
+# The norm constraint stops the trivial escape of scaling $D$ up and $Z$ down. (10) is not jointly
 # convex, but it is convex in $Z$ for fixed $D$ (the lasso, solved by FISTA) and in $D$ for fixed
 # $Z$ (a constrained least-squares problem). Alternating the two, with $A=Z^\top Z$ and $B=X^\top Z$:
 #
 # - **MOD** (method of optimal directions, Engan et al. 1999): the unconstrained least-squares
 #   solution followed by renormalising every atom,
-#   $$D=X^\top Z\,(Z^\top Z)^{-1}=BA^{-1},\qquad d_j\leftarrow d_j/\|d_j\| ; \tag{12}$$
+#   $$D=X^\top Z\,(Z^\top Z)^{-1}=BA^{-1},\qquad d_j\leftarrow d_j/\|d_j\| ; \tag{11}$$
 # - **block-coordinate descent** (Mairal et al. 2009): update one atom at a time, exactly minimising
 #   over it with the others fixed and projecting on the unit ball,
-#   $$d_j\leftarrow\frac{u_j}{\max(\|u_j\|,1)},\qquad u_j=d_j+\frac{b_j-Da_j}{A_{jj}} . \tag{13}$$
+#   $$d_j\leftarrow\frac{u_j}{\max(\|u_j\|,1)},\qquad u_j=d_j+\frac{b_j-Da_j}{A_{jj}} . \tag{12}$$
 #
 # Mairal et al.'s online algorithm only ever needs $A$ and $B$, which it accumulates over
 # mini-batches; `sparse.dictionary_learning` uses the full batch. Atoms that no signal uses are
 # restarted at the worst-reconstructed signal. With block-coordinate updates every step decreases
-# (11) (the coding step keeps a signal's old code if FISTA, which is not monotone, did not improve
+# (10) (the coding step keeps a signal's old code if FISTA, which is not monotone, did not improve
 # it), so the objective never increases; MOD's renormalisation can raise it slightly.
 #
 # ### Recovering a known dictionary
@@ -594,7 +593,7 @@ print(", ".join(f"{name}: {frac:.0%}" for name, frac in rec.items()), "of the at
 # %% [markdown]
 # Alternating minimisation finds (nearly) every atom of the generating dictionary from the signals
 # alone, and scikit-learn's `DictionaryLearning` with the same $\lambda$ (its `alpha`, unscaled,
-# atoms as rows) finds the same atoms, up to sign and order — the only ambiguity (11) has.
+# atoms as rows) finds the same atoms, up to sign and order — the only ambiguity (10) has.
 #
 # ### Atoms of natural images
 # Now the real thing: 64 atoms learned from the cameraman patches (float32, block-coordinate
@@ -632,7 +631,7 @@ print(f"PCA with the same number of coefficients per patch: relative squared err
 # ISTA with $T$ iterations from $z=0$ is a $T$-layer network:
 #
 # $$z^{(t+1)}=S_{\theta}\big(W_e x+S\,z^{(t)}\big),\qquad W_e=\tfrac1LD^\top,\quad S=I-\tfrac1LD^\top D,
-# \quad\theta=\tfrac\lambda L . \tag{10}$$
+# \quad\theta=\tfrac\lambda L . \tag{13}$$
 #
 # Gregor and LeCun keep the architecture, *train* $W_e$, $S$ and the thresholds by backpropagation to
 # predict the converged lasso codes $z^\star$ (mean squared code error), and get much better codes
@@ -826,10 +825,10 @@ lu.explore(draw, lam_fraction=(0.005, 1.0, 0.005, 0.1))
 # - ISTA (7) is proximal gradient with step $1/L$, $L=\|D\|_2^2$; it decreases $F$ monotonically at
 #   the worst-case rate $L\|z_0-z^\star\|^2/(2k)$. FISTA (9) adds a scheduled extrapolation and improves
 #   the rate to $2L\|z_0-z^\star\|^2/(k+1)^2$ for free; we measured slopes of about $-1$ and below $-2$.
-# - LISTA (10) unrolls ISTA and learns its matrices and thresholds: a few trained layers match many
+# - LISTA (13) unrolls ISTA and learns its matrices and thresholds: a few trained layers match many
 #   plain iterations on data like the training data.
-# - Dictionary learning (11) alternates lasso coding with least-squares (MOD, 12) or block-coordinate
-#   (13) atom updates; it recovers a planted dictionary up to sign and permutation, and learns
+# - Dictionary learning (10) alternates lasso coding with least-squares (MOD, 11) or block-coordinate
+#   (12) atom updates; it recovers a planted dictionary up to sign and permutation, and learns
 #   edge-like atoms from natural images.
 # - Scikit-learn's lasso objectives are scaled by $1/n_{\text{samples}}$: `Lasso(alpha=λ/d)` on one
 #   signal, but `sparse_encode(alpha=λ)` and `DictionaryLearning(alpha=λ)`.
