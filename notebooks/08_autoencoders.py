@@ -57,7 +57,7 @@ from tqdm.auto import tqdm
 import lowdim_utils as lu
 from lowdim_utils import autoencoders as ae
 from lowdim_utils import linear
-from lowdim_utils.data import list_datasets, load
+from lowdim_utils.data import load
 
 lu.set_style()
 device = lu.get_device()
@@ -80,13 +80,7 @@ if device.type == "cpu":
 # linear, denoising and variational autoencoders.
 
 # %%
-if "fashion_mnist" in list_datasets().index:
-    train, test = load("fashion_mnist", split="train", normalize=True), load("fashion_mnist", split="test", normalize=True)
-else:  # older checkouts without the shipped Fashion-MNIST subset: fall back to the 8×8 digits
-    dg = load("digits")
-    Xd = dg.X / 16.0
-    train = lu.data.Bunch(X=Xd[:1500], y=dg.y[:1500], image_shape=(8, 8), class_names=dg.target_names)
-    test = lu.data.Bunch(X=Xd[1500:], y=dg.y[1500:], image_shape=(8, 8), class_names=dg.target_names)
+train, test = load("fashion_mnist", split="train", normalize=True), load("fashion_mnist", split="test", normalize=True)
 SHAPE, NAMES = train.image_shape, list(train.class_names)
 X_train = torch.from_numpy(np.asarray(train.X, np.float32)).to(device)
 X_test = torch.from_numpy(np.asarray(test.X, np.float32)).to(device)
