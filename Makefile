@@ -38,7 +38,7 @@ lab: $(STAMP)
 
 sync: $(STAMP)
 	@test -n "$(NB)" || (echo "usage: make sync NB=notebooks/NN_name.py"; exit 2)
-	$(BIN)/jupytext --to ipynb --update --execute $(NB)
+	$(BIN)/jupytext --to ipynb --execute $(NB)
 
 release: $(STAMP)
 	$(BIN)/python -m lowdim_utils.instructor release --out $(or $(OUT),release)
