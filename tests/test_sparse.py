@@ -13,6 +13,17 @@ from sklearn.linear_model import Lasso
 from lowdim_utils import sparse
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Small matrices, many short steps: one thread is faster and immune to busy cores (restored after)."""
+    from threadpoolctl import threadpool_limits
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        yield
+    torch.set_num_threads(threads)
+
+
 def problem(seed=0, n=12, d=16, m=32, dtype=torch.float64):
     g = torch.Generator().manual_seed(seed)
     D = torch.randn(d, m, generator=g, dtype=dtype)
