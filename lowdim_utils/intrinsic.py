@@ -339,9 +339,9 @@ class DenseProjection(_Projection):
     def __init__(self, D: int, d: int, *, generator=None, dtype=torch.float32):
         super().__init__(D, d)
         gen = generator if generator is not None else torch.Generator().manual_seed(0)
-        P = torch.randn(self.D, self.d, generator=gen, dtype=torch.float64)
+        P = torch.randn(self.D, self.d, generator=gen, dtype=dtype)
         P /= torch.linalg.vector_norm(P, dim=0, keepdim=True)
-        self.register_buffer("P", P.to(dtype))
+        self.register_buffer("P", P)
 
     def forward(self, z):
         self._check_z(z)
@@ -349,18 +349,24 @@ class DenseProjection(_Projection):
 
 
 class SparseProjection(_Projection):
-    """Very sparse random projection (Li, Hastie & Church 2006): each column has ``s ≈ √D``
-    non-zeros ``±1/√s`` at random rows (unit norm); stores about ``d·√D`` values plus indices."""
+    """Very sparse random projection (Li, Hastie & Church 2006): each column has about ``s = √D``
+    non-zeros ``±1/√s`` at random rows (scaled to unit norm); stores about ``d·√D`` values plus
+    indices."""
 
     def __init__(self, D: int, d: int, *, generator=None, dtype=torch.float32):
         super().__init__(D, d)
         gen = generator if generator is not None else torch.Generator().manual_seed(0)
         s = max(1, int(round(math.sqrt(self.D))))
-        rows = torch.stack([torch.randperm(self.D, generator=gen)[:s] for _ in range(self.d)])  # (d, s) distinct
+        rows = torch.randint(0, self.D, (self.d * s,), generator=gen)  # rare repeats are merged below
         cols = torch.arange(self.d).repeat_interleave(s)
         signs = torch.randint(0, 2, (self.d * s,), generator=gen).to(torch.float64) * 2 - 1
-        P = torch.sparse_coo_tensor(torch.stack([rows.reshape(-1), cols]), signs / math.sqrt(s),
-                                    (self.D, self.d), check_invariants=True).coalesce().to(dtype)
+        P = torch.sparse_coo_tensor(torch.stack([rows, cols]), signs, (self.D, self.d),
+                                    check_invariants=True).coalesce()
+        vals, col = P.values(), P.indices()[1]
+        norms = torch.zeros(self.d, dtype=torch.float64).index_add_(0, col, vals**2).sqrt()
+        vals = vals / norms.clamp_min(1e-12)[col]  # exactly unit columns
+        P = torch.sparse_coo_tensor(P.indices(), vals, (self.D, self.d), is_coalesced=True,
+                                    check_invariants=True).to(dtype)
         self.register_buffer("P", P)
         self.nnz_per_column = s
 
