@@ -539,8 +539,40 @@ def laplacian_eigenmaps(X, k: int = 2, n_neighbors: int = 10, *, affinity: str =
     X = _matrix(X)
     n = X.shape[0]
     k = check_int(k, "k", low=1, high=n - 1)
+    if X.device.type == "cpu" and n > DENSE_MAX:
+        # large graphs on the CPU: keep the k-NN affinity sparse (O(n k) memory) for ARPACK
+        if affinity not in AFFINITIES:
+            raise ValueError(f"affinity must be one of {list(AFFINITIES)}, got {affinity!r}.")
+        dist, idx = knn_graph(X, n_neighbors)
+        _require_connected(idx, n_neighbors)
+        return _spectral_sparse(dist, idx, X, affinity, t, k)
     W = knn_affinity(X, n_neighbors, affinity=affinity, t=t)
     return _spectral(W, k)
+
+
+def _spectral_sparse(dist, idx, X, affinity, t, k):
+    """:func:`_spectral` of :func:`_affinity` without forming the dense ``(n, n)`` matrix (CPU)."""
+    import scipy.sparse
+    import scipy.sparse.linalg
+    n = X.shape[0]
+    if affinity == "connectivity":
+        vals = torch.ones_like(dist)
+    else:
+        t = float((dist**2).mean()) if t is None else check_positive(t, "t")
+        t = t if t > 0 else 1.0
+        vals = torch.exp(-(dist**2) / t)
+    rows = np.repeat(np.arange(n), idx.shape[1])
+    A = scipy.sparse.csr_matrix((vals.numpy().ravel(), (rows, idx.numpy().ravel())), shape=(n, n))
+    W = 0.5 * (A + A.T)
+    s = 1.0 / np.sqrt(np.asarray(W.sum(axis=1)).ravel())
+    Dm = scipy.sparse.diags(s)
+    L_sym = scipy.sparse.identity(n, format="csr") - Dm @ W @ Dm
+    lam, U = scipy.sparse.linalg.eigsh(L_sym.tocsc(), k + 1, sigma=-1e-5, which="LM", tol=0, v0=_arpack_v0(n))
+    order = np.argsort(lam)
+    lam = torch.from_numpy(lam[order]).to(X.dtype)
+    U = torch.from_numpy(np.ascontiguousarray(U[:, order])).to(X.dtype)
+    Y = _fix_signs(U[:, 1:] * torch.from_numpy(s).to(X.dtype)[:, None])
+    return SpectralResult(Y, lam[1:])
 
 
 # --------------------------------------------------------------------------- comparing embeddings
