@@ -467,14 +467,18 @@ def knn_affinity(X, n_neighbors: int = 10, *, affinity: str = "connectivity", t:
     return _affinity(dist, idx, X, affinity, t)
 
 
+def _affinity_values(dist, affinity, t):
+    """Edge weights of the k-NN graph: 1, or the heat kernel exp(−d²/t) (lesson 07, Eq. (10))."""
+    if affinity == "connectivity":
+        return torch.ones_like(dist)
+    t = float((dist**2).mean()) if t is None else check_positive(t, "t")
+    t = t if t > 0 else 1.0
+    return torch.exp(-(dist**2) / t)
+
+
 def _affinity(dist, idx, X, affinity, t):
     n = X.shape[0]
-    if affinity == "connectivity":
-        vals = torch.ones_like(dist)
-    else:
-        t = float((dist**2).mean()) if t is None else check_positive(t, "t")
-        t = t if t > 0 else 1.0
-        vals = torch.exp(-(dist**2) / t)
+    vals = _affinity_values(dist, affinity, t)
     A = torch.zeros(n, n, dtype=X.dtype, device=X.device)
     A.scatter_(1, idx, vals.to(X.dtype))
     return 0.5 * (A + A.T)
@@ -555,12 +559,7 @@ def _spectral_sparse(dist, idx, X, affinity, t, k):
     import scipy.sparse
     import scipy.sparse.linalg
     n = X.shape[0]
-    if affinity == "connectivity":
-        vals = torch.ones_like(dist)
-    else:
-        t = float((dist**2).mean()) if t is None else check_positive(t, "t")
-        t = t if t > 0 else 1.0
-        vals = torch.exp(-(dist**2) / t)
+    vals = _affinity_values(dist, affinity, t)
     rows = np.repeat(np.arange(n), idx.shape[1])
     A = scipy.sparse.csr_matrix((vals.numpy().ravel(), (rows, idx.numpy().ravel())), shape=(n, n))
     W = 0.5 * (A + A.T)

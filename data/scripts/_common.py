@@ -30,12 +30,7 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path | str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+from lowdim_utils.data import sha256_of as sha256_file  # noqa: E402  (one checksum routine for scripts and loaders)
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:

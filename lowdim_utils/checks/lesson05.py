@@ -140,52 +140,41 @@ def _dist2(X):
     return np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0)
 
 
-@_test_twonn.wrong
-def _twonn_inverted_ratio(X, discard_fraction=0.1):
+def _twonn_xy(X, discard_fraction, *, inverted=False, exclude_self=True):
+    """The TwoNN regression data x = sorted log(mu), y = -log(1 - i/n), with optional mistakes."""
     D2 = _dist2(X)
-    np.fill_diagonal(D2, np.inf)
+    if exclude_self:
+        np.fill_diagonal(D2, np.inf)
     r = np.sqrt(np.sort(D2, axis=1)[:, :2])
     n = len(X)
     m = int(n * (1 - discard_fraction))
-    x = np.sort(np.log(r[:, 0] / r[:, 1]))[:m]
-    y = -np.log(1 - np.arange(1, m + 1) / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.sort(np.log(r[:, 0] / r[:, 1]) if inverted else np.log(r[:, 1] / r[:, 0]))[:m]
+    return x, -np.log(1 - np.arange(1, m + 1) / n)
+
+
+@_test_twonn.wrong
+def _twonn_inverted_ratio(X, discard_fraction=0.1):
+    x, y = _twonn_xy(X, discard_fraction, inverted=True)
     return float(x @ y / (x @ x))
 
 
 @_test_twonn.wrong
 def _twonn_swapped_regression(X, discard_fraction=0.1):
-    D2 = _dist2(X)
-    np.fill_diagonal(D2, np.inf)
-    r = np.sqrt(np.sort(D2, axis=1)[:, :2])
-    n = len(X)
-    m = int(n * (1 - discard_fraction))
-    x = np.sort(np.log(r[:, 1] / r[:, 0]))[:m]
-    y = -np.log(1 - np.arange(1, m + 1) / n)
+    x, y = _twonn_xy(X, discard_fraction)
     return float(x @ y / (y @ y))
 
 
 @_test_twonn.wrong
 def _twonn_self_neighbour(X, discard_fraction=0.1):
-    r = np.sqrt(np.sort(_dist2(X), axis=1)[:, :2])   # the point itself is its "first neighbour"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.sort(np.log(r[:, 1] / r[:, 0]))
-    n = len(X)
-    m = int(n * (1 - discard_fraction))
-    x = x[:m]
-    y = -np.log(1 - np.arange(1, m + 1) / n)
+    x, y = _twonn_xy(X, discard_fraction, exclude_self=False)   # the point itself is its "first neighbour"
     with np.errstate(invalid="ignore"):
         return float(x @ y / (x @ x))
 
 
 @_test_twonn.wrong
 def _twonn_with_intercept(X, discard_fraction=0.1):
-    D2 = _dist2(X)
-    np.fill_diagonal(D2, np.inf)
-    r = np.sqrt(np.sort(D2, axis=1)[:, :2])
-    n = len(X)
-    m = int(n * (1 - discard_fraction))
-    x = np.sort(np.log(r[:, 1] / r[:, 0]))[:m]
-    y = -np.log(1 - np.arange(1, m + 1) / n)
+    x, y = _twonn_xy(X, discard_fraction)
     return float(np.polyfit(x, y, 1)[0])
 
 
