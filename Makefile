@@ -3,6 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Exact versions of every package (pyproject.toml has only ranges); see its header.
+CONSTRAINTS := constraints.txt
+# Empty: torch comes from the configured package index (or a local wheel) like everything else.
+# Set it to take torch from a PyTorch index first, e.g. the CPU build (PyPI's torch is the CUDA
+# build, several GB): make setup TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
 export LOWDIM_STATIC := 1
 
 .PHONY: setup book test lab sync release clean help
@@ -14,10 +20,10 @@ help:
 	@echo "make sync NB=notebooks/01_pca_svd.py - re-execute one lesson into its paired .ipynb"
 	@echo "make release OUT=release - classroom copy without solutions"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -qq torch==2.13.0
-	$(BIN)/python -m pip install -qq -e '.[all]'
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install -qq --no-deps -c $(CONSTRAINTS) --index-url $(TORCH_INDEX) torch)
+	$(BIN)/python -m pip install -qq -c $(CONSTRAINTS) -e '.[all]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -1,29 +1,76 @@
 """lowdim_utils — the shared package of the LowDim course.
 
-Infrastructure: :mod:`~lowdim_utils.device` (device choice, seeding),
-:mod:`~lowdim_utils.data` (datasets with checksums), :mod:`~lowdim_utils.plotting`,
-:mod:`~lowdim_utils.bench` (timings), :mod:`~lowdim_utils.exercises` (checks),
-:mod:`~lowdim_utils.widgets` (interactive figures), :mod:`~lowdim_utils.validate`.
-Methods: one module per family of lessons, e.g. :mod:`~lowdim_utils.linear` (lesson 01).
+A lesson starts with one call::
+
+    import lowdim_utils as lu
+    device, SCALE, gen = lu.setup(seed=0)
+
+The package is layered; code flows one way, from the bottom up (``tests/test_layers.py``
+enforces it, reading :data:`LAYERS`):
+
+1. **infrastructure** — :mod:`~lowdim_utils.validate` (input checks, the data policy),
+   :mod:`~lowdim_utils.rng` (the randomness policy), :mod:`~lowdim_utils.device` (device,
+   seeding, threads, :func:`setup`), :mod:`~lowdim_utils.progress`,
+   :mod:`~lowdim_utils.plotting`, :mod:`~lowdim_utils.widgets`, :mod:`~lowdim_utils.data`,
+   :mod:`~lowdim_utils.bench`;
+2. **shared primitives** — :mod:`~lowdim_utils.neighbors` (k-nearest neighbours),
+   :mod:`~lowdim_utils.prox` (soft thresholding), :mod:`~lowdim_utils.signs` (sign conventions),
+   :mod:`~lowdim_utils.training` (one training loop, parameter counting);
+3. **method families**, one module per family, in lesson order: :mod:`~lowdim_utils.linear` (01),
+   :mod:`~lowdim_utils.projections` (02), :mod:`~lowdim_utils.sparse` (03),
+   :mod:`~lowdim_utils.robust` (04), :mod:`~lowdim_utils.intrinsic` and
+   :mod:`~lowdim_utils.subspace` (05), :mod:`~lowdim_utils.lora` (06),
+   :mod:`~lowdim_utils.manifold` (07), :mod:`~lowdim_utils.autoencoders` (08);
+   a family may import earlier families, never later ones;
+4. **course machinery** — :mod:`lowdim_utils.course` (exercise checks, releases, grading): the
+   only code that knows the layout of a course checkout.
+
+``import lowdim_utils`` is light: submodules (and torch, matplotlib) load on first use.
 """
-from .device import describe_device, get_device, seed_everything, synchronize
-from .plotting import set_style, show_images
-from .bench import Benchmark, time_it
-from .exercises import check
-from .widgets import explore
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
 
-import os as _os
+__version__ = "0.2.0"
+
+#: The layers of the package, bottom to top, each listing its modules in the order in
+#: which they may import one another: a module may import any module of a lower layer and
+#: the modules listed before it in its own layer.
+LAYERS: dict[str, list[str]] = {
+    "infrastructure": ["validate", "rng", "device", "progress", "plotting", "widgets", "data", "bench"],
+    "primitives": ["neighbors", "prox", "signs", "training"],
+    "families": ["linear", "projections", "sparse", "robust", "intrinsic", "subspace", "lora", "manifold",
+                 "autoencoders"],
+    "course": ["course"],
+}
+
+_SUBMODULES = {m for mods in LAYERS.values() for m in mods}
+
+#: names available as ``lu.<name>``, and the submodule each comes from
+_EXPORTS = {
+    "setup": "device", "get_device": "device", "describe_device": "device", "seed_everything": "device",
+    "synchronize": "device", "scale": "device", "threads": "device",
+    "set_style": "plotting", "show_images": "plotting", "PALETTE": "plotting",
+    "Benchmark": "bench", "time_it": "bench", "measure": "bench",
+    "progress_bar": "progress",
+    "explore": "widgets",
+    "to_numpy": "validate",
+    "check": "course",
+}
+
+__all__ = sorted(_EXPORTS) + ["LAYERS", "__version__"]
 
 
-def scale(default: str = "small") -> str:
-    """The size of a lesson's experiments: ``LOWDIM_SCALE`` = ``small`` (CPU, default) or ``full`` (GPU)."""
-    value = _os.environ.get("LOWDIM_SCALE", default)
-    if value not in ("small", "full"):
-        raise ValueError(f"LOWDIM_SCALE must be 'small' or 'full', got {value!r}.")
-    return value
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        module = importlib.import_module(f".{_EXPORTS[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'lowdim_utils' has no attribute {name!r}")
 
 
-__all__ = ["get_device", "describe_device", "seed_everything", "synchronize", "set_style", "show_images",
-           "Benchmark", "time_it", "check", "explore", "scale"]
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS) | _SUBMODULES)

@@ -22,24 +22,19 @@ from __future__ import annotations
 
 import math
 import numbers
-import time
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .validate import as_matrix, as_tensor, check_int, check_positive, check_same_device
+from .rng import as_generator
+from .training import fit
+from .validate import as_matrix, as_tensor, check_bool, check_choice, check_int, check_positive, check_same_device
 
 __all__ = ["mlp", "LinearAutoencoder", "DenoisingAE", "VAE", "train_autoencoder", "gaussian_kl",
            "gmm_log_density", "gmm_score", "gmm_sample", "reconstruction_error"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "gelu": nn.GELU, "elu": nn.ELU}
-
-
-def _check_choice(value, name, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
-    return value
 
 
 def _check_hidden(hidden, name="hidden"):
@@ -56,7 +51,7 @@ def mlp(sizes, activation: str = "relu") -> nn.Sequential:
     sizes = _check_hidden(sizes, "sizes")
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least an input and an output width, got {sizes}.")
-    _check_choice(activation, "activation", _ACTIVATIONS)
+    check_choice(activation, "activation", _ACTIVATIONS)
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(a, b))
@@ -81,8 +76,7 @@ def _as_input(model, x, name="x"):
 
 
 def _randn_like(x, generator):
-    if generator is None:
-        return torch.randn_like(x)
+    generator = as_generator(generator)
     if generator.device != x.device:
         # a CPU generator on a GPU model: draw on the CPU, then move (slower, but reproducible)
         return torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)
@@ -109,13 +103,13 @@ class LinearAutoencoder(nn.Module):
         super().__init__()
         self.d = check_int(d, "d", low=1)
         self.k = check_int(k, "k", low=1, high=self.d)
-        if not isinstance(bias, bool):
-            raise TypeError(f"bias must be True or False, got {bias!r}.")
-        _check_choice(init, "init", ("orthogonal", "torch"))
+        bias = check_bool(bias, "bias")
+        check_choice(init, "init", ("orthogonal", "torch"))
         self.encoder = nn.Linear(self.d, self.k, bias=bias)
         self.decoder = nn.Linear(self.k, self.d, bias=bias)
         if init == "orthogonal":
-            g = torch.randn(self.d, self.k, generator=generator)
+            gen = as_generator(generator)
+            g = torch.randn(self.d, self.k, generator=gen, device=gen.device).cpu()
             Q, _ = torch.linalg.qr(g)
             with torch.no_grad():
                 self.decoder.weight.copy_(Q)
@@ -162,9 +156,7 @@ class DenoisingAE(nn.Module):
         self.d = check_int(d, "d", low=1)
         self.hidden = _check_hidden(hidden)
         self.sigma = check_positive(sigma, "sigma")
-        if not isinstance(residual, bool):
-            raise TypeError(f"residual must be True or False, got {residual!r}.")
-        self.residual = residual
+        self.residual = check_bool(residual, "residual")
         self.net = mlp((self.d, *self.hidden, self.d), activation)
 
     def forward(self, x):
@@ -214,7 +206,7 @@ class VAE(nn.Module):
         self.d = check_int(d, "d", low=1)
         self.latent = check_int(latent, "latent", low=1)
         self.hidden = _check_hidden(hidden)
-        self.likelihood = _check_choice(likelihood, "likelihood", ("bernoulli", "gaussian"))
+        self.likelihood = check_choice(likelihood, "likelihood", ("bernoulli", "gaussian"))
         self.obs_sigma = check_positive(obs_sigma, "obs_sigma")
         self.encoder = mlp((self.d, *self.hidden, 2 * self.latent), activation)
         self.decoder = mlp((self.latent, *self.hidden[::-1], self.d), activation)
@@ -282,87 +274,37 @@ class VAE(nn.Module):
 
 
 def train_autoencoder(model: nn.Module, X, *, epochs: int = 10, batch_size: int | None = None, lr: float = 1e-3,
-                      weight_decay: float = 0.0, seed: int = 0, stop_below: float | None = None,
+                      weight_decay: float = 0.0, generator=None, stop_below: float | None = None,
                       callback=None, progress: bool = True, desc: str | None = None) -> dict:
-    """Train ``model`` (anything with a ``loss(x, generator)`` method) on ``X: (n, d)`` with Adam.
+    """Train ``model`` (anything with a ``loss(x, generator)`` method) on ``X: (n, d)`` with Adam,
+    through the shared loop :func:`lowdim_utils.training.fit`.
 
     ``batch_size=None`` takes full-batch steps (one per epoch); otherwise each epoch walks
-    through a seeded random permutation in mini-batches. The noise of denoising and
-    variational models comes from a generator seeded with ``seed`` too, so a run is
-    reproducible. ``stop_below`` stops after the first epoch whose mean loss is at most
-    that value. ``callback(epoch, model)``, if given, runs after every epoch (e.g. to log a
-    subspace angle); it runs under ``torch.no_grad()`` and does not count as training.
-    ``X`` is moved to the model's device.
+    through a random permutation in mini-batches. ``generator`` (None, an int seed or a
+    ``torch.Generator``; :mod:`lowdim_utils.rng`) drives the batch order and seeds the noise of
+    denoising and variational models (drawn on the model's device), so a run with an int seed
+    is reproducible. ``stop_below`` stops after the first epoch whose mean loss is at most that
+    value. ``callback(epoch, model)``, if given, runs after every epoch (e.g. to log a
+    subspace angle) under ``torch.no_grad()``. ``X`` is moved to the model's device.
 
-    Returns the history: a dict with one list per logged term (epoch means, e.g. ``"loss"``,
-    ``"recon"``, ``"kl"``), ``"epochs"`` (how many ran) and ``"seconds"``.
+    Returns the history of :func:`~lowdim_utils.training.fit`: one list per logged term (epoch
+    means, e.g. ``"loss"``, ``"recon"``, ``"kl"``), ``"epochs"`` (how many ran) and ``"seconds"``.
     """
     if not isinstance(model, nn.Module) or not callable(getattr(model, "loss", None)):
         raise TypeError(f"model must be an nn.Module with a loss(x, generator) method, got {type(model).__name__}.")
     device, dtype = _model_device_dtype(model)
-    X = as_matrix(X, "X").to(device=device, dtype=dtype)
+    X = as_matrix(X, "X").detach().to(device=device, dtype=dtype)
     if X.shape[1] != getattr(model, "d", X.shape[1]):
         raise ValueError(f"X must have {model.d} columns (the model's input dimension), got shape {tuple(X.shape)}.")
-    n = X.shape[0]
-    epochs = check_int(epochs, "epochs", low=1)
-    if batch_size is not None:
-        batch_size = check_int(batch_size, "batch_size", low=1, high=n)
-    lr = check_positive(lr, "lr")
-    weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
-    seed = check_int(seed, "seed", low=0, high=2**32 - 1)
-    if stop_below is not None:
-        stop_below = check_positive(stop_below, "stop_below", allow_zero=True)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be a function callback(epoch, model), got {type(callback).__name__}.")
-
-    torch.manual_seed(seed)
-    perm_gen = torch.Generator().manual_seed(seed)
+    gen = as_generator(generator)
+    seed = int(torch.randint(0, 2**62, (1,), generator=gen, device=gen.device))
     try:
-        noise_gen = torch.Generator(device=device).manual_seed(seed + 1)
+        noise_gen = torch.Generator(device=device).manual_seed(seed)
     except RuntimeError:  # devices without their own generators
-        noise_gen = torch.Generator().manual_seed(seed + 1)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    history: dict = {}
-    model.train()
-    t0 = time.perf_counter()
-    from tqdm.auto import tqdm
-    bar = tqdm(range(epochs), desc=desc or f"training {type(model).__name__}", disable=not progress,
-               mininterval=0.5, leave=False)
-    ran = 0
-    for _ in bar:
-        if batch_size is None:
-            batches = [X]
-        else:
-            idx = torch.randperm(n, generator=perm_gen).to(device)
-            batches = [X[idx[i:i + batch_size]] for i in range(0, n, batch_size)]
-        sums: dict = {}
-        for xb in batches:
-            terms = model.loss(xb, generator=noise_gen)
-            opt.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            opt.step()
-            for key, val in terms.items():
-                sums[key] = sums.get(key, 0.0) + float(val.detach()) * xb.shape[0]
-        ran += 1
-        for key, val in sums.items():
-            history.setdefault(key, []).append(val / n)
-        if progress and ran % max(1, epochs // 50) == 0:
-            bar.set_postfix(loss=f"{history['loss'][-1]:.4g}", refresh=False)
-        if not math.isfinite(history["loss"][-1]):
-            bar.close()
-            raise FloatingPointError(f"the loss became {history['loss'][-1]} at epoch {ran}: lower lr (got {lr}).")
-        if callback is not None:
-            model.eval()
-            with torch.no_grad():
-                callback(ran, model)
-            model.train()
-        if stop_below is not None and history["loss"][-1] <= stop_below:
-            break
-    bar.close()
-    model.eval()
-    history["epochs"] = ran
-    history["seconds"] = time.perf_counter() - t0
-    return history
+        noise_gen = torch.Generator().manual_seed(seed)
+    return fit(model, lambda m, xb: m.loss(xb, generator=noise_gen), X, epochs=epochs, batch_size=batch_size,
+               lr=lr, weight_decay=weight_decay, generator=gen, stop_below=stop_below, callback=callback,
+               progress=progress, desc=desc or f"training {type(model).__name__}")
 
 
 @torch.no_grad()
@@ -435,12 +377,13 @@ def gmm_score(x, means, sigma, weights=None, *, noise: float = 0.0) -> torch.Ten
 
 
 def gmm_sample(n: int, means, sigma, weights=None, *, generator=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` samples ``(n, d)`` of the isotropic mixture and their component labels ``(n,)``."""
+    """``n`` samples ``(n, d)`` of the isotropic mixture and their component labels ``(n,)``, on the
+    device of ``means`` (randomness per :mod:`lowdim_utils.rng`)."""
     n = check_int(n, "n", low=1)
     means = as_matrix(means, "means")
     _, means, var, weights = _gmm_args(means[:1], means, sigma, weights, 0.0)
-    gen = generator if generator is not None else torch.Generator().manual_seed(0)
-    labels = torch.multinomial(weights.cpu().double(), n, replacement=True, generator=gen)
-    eps = torch.randn(n, means.shape[1], generator=gen, dtype=means.dtype)
+    gen = as_generator(generator)
+    labels = torch.multinomial(weights.double().to(gen.device), n, replacement=True, generator=gen)
+    eps = torch.randn(n, means.shape[1], generator=gen, dtype=means.dtype, device=gen.device)
     labels = labels.to(means.device)
     return means[labels] + var.sqrt()[labels, None] * eps.to(means.device), labels

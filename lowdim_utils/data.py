@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .validate import check_bool, check_choice, check_int
+
 __all__ = ["load", "list_datasets", "register", "data_dir", "data_path", "verify_all",
            "Bunch", "DataIntegrityError", "sha256_of", "tokenize"]
 
@@ -55,10 +57,59 @@ class Bunch(dict):
         return list(self.keys())
 
 
+def _data_candidates() -> list[tuple[str, Path]]:
+    """Where the shipped data may be, in order, each with how it was found."""
+    found = []
+    # 1. Installed from a wheel: the package data folder lowdim_utils/_data (the wheel maps the
+    #    repository's data/ to it, see pyproject.toml and setup.py). It has no __init__.py, so
+    #    it is a namespace portion; find_spec returns its folder without importing anything.
+    try:
+        spec = importlib.util.find_spec(f"{__package__ or 'lowdim_utils'}._data")
+    except (ImportError, ValueError):
+        spec = None
+    for loc in (spec.submodule_search_locations or []) if spec else []:
+        if Path(loc).is_dir():  # (skips the editable finder's placeholder entry)
+            found.append(("the package data", Path(loc)))
+    if not found:  # not installed (or removed): say where it would be
+        found.append(("the package data", Path(__file__).resolve().parent / "_data"))
+    # 2. Editable install of a checkout: setuptools' editable finder maps lowdim_utils._data
+    #    to data/ but cannot import a folder without __init__.py, so fall back to the
+    #    checkout's data/ beside the package folder (used only if it holds MANIFEST.json).
+    found.append(("a checkout's data/ folder", Path(__file__).resolve().parents[1] / "data"))
+    return found
+
+
 def data_dir() -> Path:
-    """The folder holding the shipped data (``$LOWDIM_DATA`` or the repository's ``data/``)."""
+    """The folder holding the shipped data and its ``MANIFEST.json``.
+
+    In this order: ``$LOWDIM_DATA`` if set; the package data installed with lowdim_utils
+    (``lowdim_utils/_data``, from a wheel); the ``data/`` folder of the checkout an editable
+    install points at.
+
+    Raises:
+        DataIntegrityError: ``$LOWDIM_DATA`` names a folder without ``MANIFEST.json``, or
+            no data was found; the message says where it looked and how to set ``LOWDIM_DATA``.
+    """
     env = os.environ.get("LOWDIM_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "data"
+    if env:
+        path = Path(env).expanduser()
+        if not (path / "MANIFEST.json").is_file():
+            raise DataIntegrityError(
+                f"LOWDIM_DATA={env} is set, but the checksum manifest {path / 'MANIFEST.json'} is "
+                "missing; point LOWDIM_DATA at a folder holding MANIFEST.json and the data files (a "
+                "copy of the course's data/ folder), or unset it to use the data installed with "
+                "lowdim_utils.")
+        return path
+    candidates = _data_candidates()
+    for _, path in candidates:
+        if (path / "MANIFEST.json").is_file():
+            return path
+    looked = "; ".join(f"{how}: {path}" for how, path in candidates)
+    raise DataIntegrityError(
+        f"the course data (MANIFEST.json and the data files) was not found; looked in {looked}. "
+        "Reinstall lowdim_utils from a wheel that includes its data (`pip install .` in a LowDim "
+        "checkout), or set LOWDIM_DATA to a folder holding the data, e.g. "
+        "`export LOWDIM_DATA=/path/to/LowDim/data` (the data/ folder of a LowDim checkout).")
 
 
 def sha256_of(path: Path | str) -> str:
@@ -71,11 +122,12 @@ def sha256_of(path: Path | str) -> str:
 
 
 def _manifest() -> dict:
-    path = data_dir() / "MANIFEST.json"
-    if not path.exists():
+    path = data_dir() / "MANIFEST.json"  # data_dir() only returns a folder holding it...
+    if not path.is_file():               # ...unless it was removed since
         raise DataIntegrityError(f"the checksum manifest {path} is missing; restore it with "
-                                 "`git checkout -- data/MANIFEST.json`.")
-    return json.loads(path.read_text())["files"]
+                                 "`git checkout -- data/MANIFEST.json` (in a checkout) or reinstall "
+                                 "lowdim_utils, or set LOWDIM_DATA to a folder holding the data.")
+    return json.loads(path.read_text(encoding="utf-8"))["files"]
 
 
 _VERIFIED: dict[str, tuple[int, int]] = {}
@@ -155,12 +207,6 @@ def list_datasets():
                          for i in _REGISTRY.values()]).set_index("name")
 
 
-def _check_choice(value, name, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
-    return value
-
-
 # --------------------------------------------------------------------------------------
 # Datasets bundled inside installed packages
 # --------------------------------------------------------------------------------------
@@ -213,7 +259,7 @@ def _load_skimage_image(image: str = "camera", gray: bool = True) -> Bunch:
     from skimage.color import rgb2gray
     bundled = ["astronaut", "brick", "camera", "cell", "chelsea", "coffee", "coins", "grass", "gravel",
                "horse", "hubble_deep_field", "moon", "page", "retina", "rocket", "text"]
-    _check_choice(image, "image", bundled)
+    check_choice(image, "image", bundled)
     img = getattr(skd, image)()
     if gray:
         img = rgb2gray(img) if img.ndim == 3 else img.astype(np.float64) / (255.0 if img.dtype == np.uint8 else 1.0)
@@ -224,12 +270,6 @@ def _load_skimage_image(image: str = "camera", gray: bool = True) -> Bunch:
 # --------------------------------------------------------------------------------------
 # Helpers for the loaders below
 # --------------------------------------------------------------------------------------
-
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}.")
-    return bool(value)
-
 
 def _npz(relpath: str) -> dict:
     """All arrays of a shipped ``.npz`` file (checked against the manifest first)."""
@@ -303,8 +343,8 @@ def _load_fashion_mnist(split: str = "train", normalize: bool = False) -> Bunch:
         ``source_index: (n,) int64`` (row in the original Fashion-MNIST file),
         ``image_shape=(28, 28)``; ``n`` = 10 000 or 2 000.
     """
-    _check_choice(split, "split", ["train", "test"])
-    normalize = _check_bool(normalize, "normalize")
+    check_choice(split, "split", ["train", "test"])
+    normalize = check_bool(normalize, "normalize")
     z = _npz(f"fashion_mnist/{split}.npz")
     X = z["images"].reshape(len(z["images"]), 784)
     if normalize:
@@ -337,8 +377,8 @@ def _load_corpus(which: str = "all", lowercase: bool = True) -> Bunch:
         citation (``"Genesis 1:1"``) for each; ``text``: the documents joined by newlines;
         ``n_tokens`` (int).
     """
-    _check_choice(which, "which", ["all", "austen", "bible"])
-    lowercase = _check_bool(lowercase, "lowercase")
+    check_choice(which, "which", ["all", "austen", "bible"])
+    lowercase = check_bool(lowercase, "lowercase")
     parts = ["austen", "bible"] if which == "all" else [which]
     sources, documents = [], []
     for part in parts:
@@ -421,10 +461,9 @@ def _load_wordnet_nouns(relations=None, root: str | None = None, max_depth: int 
     bad = [r for r in relations if r not in _RELATIONS]
     if bad or not relations:
         raise ValueError(f"relations must be a non-empty subset of {_RELATIONS}, got {list(relations)!r}.")
-    if max_depth is not None and (isinstance(max_depth, bool) or not isinstance(max_depth, (int, np.integer))
-                                  or max_depth < 0):
-        raise ValueError(f"max_depth must be None or an integer >= 0, got {max_depth!r}.")
-    as_networkx = _check_bool(as_networkx, "as_networkx")
+    if max_depth is not None:
+        max_depth = check_int(max_depth, "max_depth", low=0)
+    as_networkx = check_bool(as_networkx, "as_networkx")
     z = _npz("wordnet/nouns.npz")
     names = z["names_utf8"].tobytes().decode("utf-8").split("\n")
     edges, rel = z["edges"].astype(np.int64), z["relation"].astype(np.int64)
@@ -481,7 +520,7 @@ def _load_mushroom_body(hemisphere: str = "left") -> Bunch:
         ``label_names`` (``["Kenyon cell", "input neuron", "output neuron", "projection
         neuron"]``); ``labels``: the one-letter codes (``K``, ``I``, ``O``, ``P``) per neuron.
     """
-    _check_choice(hemisphere, "hemisphere", ["left", "right"])
+    check_choice(hemisphere, "hemisphere", ["left", "right"])
     z = _npz("mushroom_body/connectome.npz")
     codes = [str(c) for c in z["label_codes"]]
     labels = [str(c) for c in z[f"{hemisphere}_labels"]]
@@ -551,7 +590,7 @@ def _load_lee_corpus(lowercase: bool = True) -> Bunch:
     ``test_tokens`` (token lists by :func:`tokenize`), ``similarity: (50, 50) float64`` mean human
     similarity of the test documents in [0, 1] (as stored: upper triangle; compare with
     ``similarity[np.triu_indices(50, 1)]``)."""
-    lowercase = _check_bool(lowercase, "lowercase")
+    lowercase = check_bool(lowercase, "lowercase")
     docs = {}
     for key, name, n in (("train", "lee_background.cor", 300), ("test", "lee.cor", 50)):
         docs[key] = _gensim_test_file(name).read_text(encoding="latin-1").splitlines()
@@ -594,7 +633,7 @@ def _load_mini_newsgroups(remove_headers: bool = True) -> Bunch:
     """Returns ``data`` (200 str), ``y: (200,) int64``, ``target_names`` (``["alt.atheism",
     "sci.space"]``), ``ids`` (``"sci.space/61316"``...). With ``remove_headers`` (default) the
     e-mail header block is cut, since its "Newsgroups:" line names the answer."""
-    remove_headers = _check_bool(remove_headers, "remove_headers")
+    remove_headers = check_bool(remove_headers, "remove_headers")
     raw = zlib.decompress(_gensim_test_file("mini_newsgroup").read_bytes())
     d = _Py2BunchUnpickler(io.BytesIO(raw), encoding="latin1").load()
     data = [str(t) for t in d["data"]]
@@ -617,7 +656,7 @@ def _load_analogies(lowercase: bool = True) -> Bunch:
     (lower-cased by default); ``section: (19544,) int64`` index into ``sections`` (14 names such
     as ``"capital-common-countries"``, ``"gram3-comparative"``); ``syntactic: (19544,) bool``
     (the ``gram*`` sections; the other five are semantic)."""
-    lowercase = _check_bool(lowercase, "lowercase")
+    lowercase = check_bool(lowercase, "lowercase")
     questions, section, sections = [], [], []
     for line in _gensim_test_file("questions-words.txt").read_text(encoding="utf-8").splitlines():
         if line.startswith(":"):

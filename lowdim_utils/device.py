@@ -1,20 +1,47 @@
-"""Device selection and seeding.
+"""Device selection, seeding, thread control and the one call that starts a lesson.
 
-The course runs on the CPU by default machine and uses a GPU when one is present:
+The course runs on the CPU by default and uses a GPU when one is present:
 :func:`get_device` picks ``cuda`` → ``mps`` → ``cpu`` and says in one line what it picked.
 Set ``LOWDIM_DEVICE=cpu`` (or ``cuda``, ``cuda:1``, ``mps``) to override the choice.
+
+:func:`setup` is the first call of every lesson: it applies the plotting style, seeds every
+generator, picks the device and reads the experiment scale.
+
+Threads on the CPU
+------------------
+A laptop with two cores that is also running a browser, or a CI machine running two jobs,
+makes multi-threaded code wait: every parallel region of torch (OpenMP) or NumPy/SciPy
+(OpenBLAS) ends at a barrier, and a thread that the operating system has paused holds up the
+others. For the many small operations of iterative methods (an SVD of a 50×50 matrix, a
+step of a small network) one thread loses little on an idle machine and is several times
+faster on a busy one. The policy, applied by the library's iterative methods:
+
+* :func:`threads_for` gives 1 thread for operations below :data:`SMALL_WORK` floating-point
+  operations and the default count (all cores torch uses) above it;
+* :func:`threads` is a context manager that sets torch's thread count *and* the BLAS/OpenMP
+  pools of NumPy and SciPy (through threadpoolctl) for a block, so the pools do not fight,
+  and restores them afterwards;
+* lessons and benchmarks state the thread count they ran with.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
-__all__ = ["get_device", "describe_device", "seed_everything", "synchronize"]
+__all__ = ["get_device", "describe_device", "seed_everything", "synchronize", "scale", "setup", "Setup",
+           "threads", "threads_for", "SMALL_WORK"]
 
 _VALID = ("cpu", "cuda", "mps")
+
+#: operations with fewer floating-point operations than this run single-threaded on the CPU
+#: (measured on a 2-core machine: below it, a second thread gains < 20 % idle and loses
+#: several-fold under load; see tools/load_benchmark.py)
+SMALL_WORK = 2e7
 
 
 def _available(kind: str) -> bool:
@@ -79,17 +106,104 @@ def synchronize(device: torch.device | str | None = None) -> None:
         torch.mps.synchronize()
 
 
-def seed_everything(seed: int = 0, *, deterministic: bool = False) -> torch.Generator:
-    """Seed Python, NumPy and torch (all devices); return a CPU ``torch.Generator`` seeded alike.
+def seed_everything(seed: int = 0, *, deterministic: bool = False) -> None:
+    """Seed Python's, NumPy's and torch's global generators (all devices) with ``seed``.
 
-    ``deterministic=True`` additionally asks torch for deterministic kernels (slower on GPU).
+    Functions of the package called with ``generator=None`` then draw reproducibly (see
+    :mod:`lowdim_utils.rng`). ``deterministic=True`` also asks torch for deterministic kernels
+    (slower on a GPU).
     """
-    from .validate import check_int
+    from .validate import check_bool, check_int
     seed = check_int(seed, "seed", low=0, high=2**32 - 1)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    if deterministic:
+    if check_bool(deterministic, "deterministic"):
         torch.use_deterministic_algorithms(True, warn_only=True)
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    return torch.Generator().manual_seed(seed)
+
+
+def scale(default: str = "small") -> str:
+    """The size of a lesson's experiments: ``LOWDIM_SCALE`` = ``small`` (CPU, default) or ``full`` (GPU)."""
+    value = os.environ.get("LOWDIM_SCALE", default)
+    if value not in ("small", "full"):
+        raise ValueError(f"LOWDIM_SCALE must be 'small' or 'full', got {value!r}.")
+    return value
+
+
+class Setup(NamedTuple):
+    """What :func:`setup` returns: ``device``, ``scale`` (``"small"``/``"full"``) and ``generator``
+    (a CPU ``torch.Generator`` seeded with the lesson's seed, for functions that take one)."""
+
+    device: torch.device
+    scale: str
+    generator: torch.Generator
+
+
+def setup(seed: int = 0, *, device: str | None = None, style: bool = True, verbose: bool = True) -> Setup:
+    """Start a lesson: plotting style, seeds, device, scale.
+
+    ``device, SCALE, gen = lu.setup(seed=0)`` replaces the four-line preamble
+    (``set_style``, ``get_device``, ``seed_everything``, ``scale``). ``device`` overrides the
+    automatic choice (as ``LOWDIM_DEVICE`` does). Returns a :class:`Setup`.
+    """
+    if style:
+        from .plotting import set_style
+        set_style()
+    seed_everything(seed)
+    dev = get_device(device, verbose=verbose)
+    return Setup(dev, scale(), torch.Generator().manual_seed(seed))
+
+
+# ----------------------------------------------------------------------------- threads
+
+def default_threads() -> int:
+    """The thread count torch chose for this process (its number of physical cores), or
+    ``LOWDIM_THREADS`` when set."""
+    env = os.environ.get("LOWDIM_THREADS")
+    if env:
+        from .validate import check_int
+        try:
+            return check_int(int(env), "LOWDIM_THREADS", low=1)
+        except ValueError as exc:
+            raise ValueError(f"LOWDIM_THREADS must be a positive integer, got {env!r}.") from exc
+    return _DEFAULT_THREADS
+
+
+_DEFAULT_THREADS = torch.get_num_threads()
+
+
+@contextlib.contextmanager
+def threads(n: int | None):
+    """Run a block with ``n`` threads in torch and in NumPy's/SciPy's BLAS and OpenMP pools.
+
+    ``n=None`` leaves everything as it is. The previous settings are restored on exit (also
+    when the block raises). Example: ``with lu.threads(1): ...``.
+    """
+    if n is None:
+        yield
+        return
+    from .validate import check_int
+    n = check_int(n, "n", low=1)
+    before = torch.get_num_threads()
+    try:
+        from threadpoolctl import threadpool_limits
+        limiter = threadpool_limits(limits=n)
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        limiter = contextlib.nullcontext()
+    try:
+        with limiter:
+            if n != before:
+                torch.set_num_threads(n)
+            yield
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
+def threads_for(work: float, device=None) -> int | None:
+    """The thread count for an operation of ``work`` floating-point operations on ``device``:
+    1 below :data:`SMALL_WORK` on the CPU, else the default (None = leave as it is; also for GPUs)."""
+    if device is not None and torch.device(device).type != "cpu":
+        return None
+    return 1 if work < SMALL_WORK else None

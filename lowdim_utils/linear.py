@@ -2,10 +2,12 @@
 
 All functions take a matrix ``X: (n, d)`` as a torch tensor (any device, float32 or
 float64) or anything NumPy can convert, and return torch tensors on the same device.
-Singular vectors are only defined up to sign; :func:`flip_signs` fixes one sign
-convention (the largest-magnitude entry of each right singular vector is positive,
-as scikit-learn's PCA does), and :func:`subspace_angles` compares subspaces without
-any convention at all.
+Singular vectors are only defined up to sign; every SVD here fixes the course's sign
+convention with :func:`lowdim_utils.signs.flip_svd` (the largest-magnitude entry of each
+right singular vector is positive, as scikit-learn's PCA does), and :func:`subspace_angles`
+compares subspaces without any convention at all. Random test matrices follow the package's
+randomness policy (:mod:`lowdim_utils.rng`: ``generator`` is None, an int seed or a
+``torch.Generator``).
 """
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from dataclasses import dataclass
 
 import torch
 
-from .validate import as_matrix, check_int, check_rank, check_same_device
+from .rng import as_generator
+from .signs import _flip_svd, flip_svd
+from .validate import as_matrix, check_choice, check_int, check_positive, check_rank, check_same_device
 
-__all__ = ["center", "svd", "flip_signs", "pca", "PCAResult", "power_iteration", "randomized_range_finder",
+__all__ = ["center", "svd", "flip_svd", "pca", "PCAResult", "power_iteration", "randomized_range_finder",
            "randomized_svd", "rank_k_approx", "subspace_angles", "halko_bound"]
 
 
@@ -26,38 +30,27 @@ def center(X):
     return X - mean, mean
 
 
-def flip_signs(U, Vt):
-    """Fix the sign ambiguity of an SVD: make the largest-|entry| of each row of ``Vt`` positive.
-
-    ``U: (n, k)``, ``Vt: (k, d)``; returns the flipped pair (``U S Vt`` is unchanged).
-    """
-    U = as_matrix(U, "U")
-    Vt = as_matrix(Vt, "Vt")
-    check_same_device(U=U, Vt=Vt)
-    if U.shape[1] != Vt.shape[0]:
-        raise ValueError(f"U and Vt must share the rank dimension, got U {tuple(U.shape)} and Vt {tuple(Vt.shape)}.")
-    idx = Vt.abs().argmax(dim=1)
-    signs = torch.sign(Vt[torch.arange(Vt.shape[0], device=Vt.device), idx])
-    signs[signs == 0] = 1
-    return U * signs, Vt * signs[:, None]
-
-
 def svd(X, k: int | None = None):
-    """Thin SVD ``X = U diag(S) Vt``, truncated to rank ``k``, signs fixed by :func:`flip_signs`.
+    """Thin SVD ``X = U diag(S) Vt``, truncated to rank ``k``, signs fixed by :func:`~lowdim_utils.signs.flip_svd`.
 
     Returns ``U: (n, k)``, ``S: (k,)`` (descending), ``Vt: (k, d)``.
     """
     X = as_matrix(X, "X")
     n, d = X.shape
     k = min(n, d) if k is None else check_rank(k, "k", n, d)
+    return _svd(X, k)
+
+
+def _svd(X, k):
     U, S, Vt = torch.linalg.svd(X, full_matrices=False)
-    U, Vt = flip_signs(U[:, :k], Vt[:k])
+    U, Vt = _flip_svd(U[:, :k], Vt[:k])
     return U, S[:k], Vt
 
 
 def rank_k_approx(X, k: int):
     """The best rank-``k`` approximation of ``X`` (Eckart–Young–Mirsky, lesson 01 Thm. 1)."""
-    U, S, Vt = svd(X, k)
+    X = as_matrix(X, "X")
+    U, S, Vt = _svd(X, check_rank(k, "k", *X.shape))
     return (U * S) @ Vt
 
 
@@ -74,14 +67,15 @@ def power_iteration(X, k: int = 1, *, n_iter: int = 100, tol: float = 1e-7, gene
     principal angle) or after ``n_iter`` steps. Convergence is geometric with rate
     σ_{k+1}²/σ_k² (lesson 01, Eq. (7)).
 
-    Returns ``(S: (k,), Vt: (k, d), steps)`` with signs fixed by :func:`flip_signs`.
+    Returns ``(S: (k,), Vt: (k, d), steps)`` with signs fixed by :func:`~lowdim_utils.signs.flip_svd`.
     """
     X = as_matrix(X, "X")
     n, d = X.shape
     k = check_rank(k, "k", n, d)
     n_iter = check_int(n_iter, "n_iter", low=1)
-    gen = generator if generator is not None else torch.Generator().manual_seed(0)
-    V = _orthonormalize(torch.randn(d, k, generator=gen, dtype=X.dtype).to(X.device))
+    tol = check_positive(tol, "tol", allow_zero=True)
+    gen = as_generator(generator)
+    V = _orthonormalize(torch.randn(d, k, generator=gen, dtype=X.dtype, device=gen.device).to(X.device))
     steps = 0
     for steps in range(1, n_iter + 1):
         V_new = _orthonormalize(X.T @ (X @ V))
@@ -93,8 +87,7 @@ def power_iteration(X, k: int = 1, *, n_iter: int = 100, tol: float = 1e-7, gene
     # Rayleigh–Ritz: rotate the block onto singular vectors of X V
     _, S, Wt = torch.linalg.svd(X @ V, full_matrices=False)
     Vt = (V @ Wt.T).T
-    U_dummy = torch.zeros(1, k, dtype=X.dtype, device=X.device)
-    _, Vt = flip_signs(U_dummy, Vt)
+    _, Vt = _flip_svd(torch.zeros(1, k, dtype=X.dtype, device=X.device), Vt)
     return S, Vt, steps
 
 
@@ -112,8 +105,8 @@ def randomized_range_finder(X, size: int, *, n_iter: int = 2, generator=None):
 
 
 def _range_finder(X, size, n_iter, generator):
-    gen = generator if generator is not None else torch.Generator().manual_seed(0)
-    omega = torch.randn(X.shape[1], size, generator=gen, dtype=X.dtype).to(X.device)
+    gen = as_generator(generator)
+    omega = torch.randn(X.shape[1], size, generator=gen, dtype=X.dtype, device=gen.device).to(X.device)
     Q = _orthonormalize(X @ omega)
     for _ in range(n_iter):
         Q = _orthonormalize(X.T @ Q)
@@ -127,7 +120,7 @@ def randomized_svd(X, k: int, *, oversample: int = 10, n_iter: int = 2, generato
     A range finder with ``k + oversample`` columns and ``n_iter`` power iterations, then the
     exact SVD of the small ``(k + oversample, d)`` matrix ``QᵀX``.
 
-    Returns ``U: (n, k)``, ``S: (k,)``, ``Vt: (k, d)`` with signs fixed by :func:`flip_signs`.
+    Returns ``U: (n, k)``, ``S: (k,)``, ``Vt: (k, d)`` with signs fixed by :func:`~lowdim_utils.signs.flip_svd`.
     """
     X = as_matrix(X, "X")
     n, d = X.shape
@@ -138,7 +131,7 @@ def randomized_svd(X, k: int, *, oversample: int = 10, n_iter: int = 2, generato
     Q = _range_finder(X, size, n_iter, generator)
     Ub, S, Vt = torch.linalg.svd(Q.T @ X, full_matrices=False)
     U = Q @ Ub[:, :k]
-    U, Vt = flip_signs(U, Vt[:k])
+    U, Vt = _flip_svd(U, Vt[:k])
     return U, S[:k], Vt
 
 
@@ -179,31 +172,53 @@ def pca(X, k: int, *, method: str = "full", oversample: int = 10, n_iter: int = 
     X = as_matrix(X, "X", min_rows=2)
     n, d = X.shape
     k = check_rank(k, "k", n, d)
-    if method not in ("full", "randomized"):
-        raise ValueError(f"method must be 'full' or 'randomized', got {method!r}.")
-    Xc, mean = center(X)
+    check_choice(method, "method", ("full", "randomized"))
+    mean = X.mean(dim=0)
+    Xc = X - mean
     if method == "full":
-        _, S, Vt = svd(Xc, k)
+        _, S, Vt = _svd(Xc, k)
     else:
-        _, S, Vt = randomized_svd(Xc, k, oversample=oversample, n_iter=n_iter, generator=generator)
+        oversample = check_int(oversample, "oversample", low=0)
+        n_iter = check_int(n_iter, "n_iter", low=0)
+        Q = _range_finder(Xc, min(k + oversample, n, d), n_iter, generator)
+        Ub, S, Vt = torch.linalg.svd(Q.T @ Xc, full_matrices=False)
+        _, Vt = _flip_svd(Q @ Ub[:, :k], Vt[:k])
+        S = S[:k]
     var = S**2 / (n - 1)
     total = (Xc**2).sum() / (n - 1)
     return PCAResult(Vt, var, var / total, mean, S)
 
 
+def _orth(A, rtol=None):
+    """An orthonormal basis ``(n, r)`` of the column space of ``A``, with ``r`` its numerical rank:
+    left singular vectors whose singular value exceeds ``rtol·σ_max`` (``rtol`` = max(n, p)·eps,
+    as ``scipy.linalg.orth`` uses). A QR basis would add arbitrary directions for a rank-deficient A."""
+    U, s, _ = torch.linalg.svd(A, full_matrices=False)
+    if rtol is None:
+        rtol = max(A.shape) * torch.finfo(A.dtype).eps
+    r = int((s > rtol * s[0]).sum()) if s.numel() and float(s[0]) > 0 else 0
+    return U[:, :r]
+
+
 def subspace_angles(A, B):
     """Principal angles (radians, ascending) between the column spaces of ``A: (n, p)`` and ``B: (n, q)``.
 
-    Computed as ``arccos`` of the singular values of ``Q_Aᵀ Q_B`` with a ``arcsin`` of the
-    residual for small angles (accurate where ``arccos`` is not). Invariant to the sign,
-    order and scaling of the columns, hence the right way to compare singular vectors.
+    The spaces have the dimensions of the numerical ranks ``r_A``, ``r_B`` of A and B (linearly
+    dependent or zero columns add nothing), and there are ``min(r_A, r_B)`` angles. Computed as
+    ``arccos`` of the singular values of ``Q_Aᵀ Q_B`` with an ``arcsin`` of the residual for small
+    angles (accurate where ``arccos`` is not) — the algorithm of ``scipy.linalg.subspace_angles``,
+    which is its oracle. Invariant to the sign, order and scaling of the columns, hence the right
+    way to compare singular vectors. Raises ValueError if A or B has rank 0.
     """
     A = as_matrix(A, "A")
     B = as_matrix(B, "B", dtype=A.dtype)
     check_same_device(A=A, B=B)
     if A.shape[0] != B.shape[0]:
         raise ValueError(f"A and B must have the same number of rows, got A {tuple(A.shape)} and B {tuple(B.shape)}.")
-    QA, QB = _orthonormalize(A), _orthonormalize(B)
+    QA, QB = _orth(A), _orth(B)
+    for name, Q in (("A", QA), ("B", QB)):
+        if Q.shape[1] == 0:
+            raise ValueError(f"{name} has rank 0 (all its columns are zero): its column space has no angles.")
     if QA.shape[1] < QB.shape[1]:
         QA, QB = QB, QA
     cos = torch.linalg.svdvals(QA.T @ QB).clamp(max=1.0)

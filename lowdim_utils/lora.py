@@ -12,11 +12,16 @@ did (lesson 06, Proposition 1); only ``r·(d_in + d_out)`` numbers per layer are
 (inference then costs nothing extra) and :meth:`LoRALinear.unmerge` takes it out again.
 
 :func:`apply_lora` swaps chosen ``nn.Linear`` layers of a model for :class:`LoRALinear`
-and freezes everything else; :func:`count_trainable` counts what an optimiser will
-update; :func:`svd_init` starts ``A, B`` from the top singular vectors of the pretrained
+and freezes everything else; :func:`lowdim_utils.training.count_parameters` counts what an
+optimiser will update; :func:`svd_init` starts ``A, B`` from the top singular vectors of the pretrained
 weight (PiSSA-style) or of any update direction (e.g. a full fine-tuning update).
 Everything works on any device and in float32 or float64: the adapter takes the base
 layer's dtype and device.
+
+Some modules do not call their linear sub-layers but read their ``.weight`` directly —
+``nn.MultiheadAttention`` passes ``out_proj.weight`` to its functional kernel. So that an
+adapter is never silently ignored, :class:`LoRALinear` has ``weight`` and ``bias`` properties:
+``weight`` is the effective, differentiable ``W0 + ΔW`` (gradients reach ``A`` and ``B``).
 """
 from __future__ import annotations
 
@@ -27,19 +32,16 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 
-from .validate import as_matrix, check_int, check_positive
+from .rng import as_generator
+from .training import count_parameters
+from .validate import as_matrix, check_bool, check_int, check_interval, check_positive
 
-__all__ = ["LoRALinear", "apply_lora", "lora_layers", "count_trainable", "count_parameters",
-           "merge_all", "unmerge_all", "svd_init", "lora_parameter_count"]
+__all__ = ["LoRALinear", "apply_lora", "lora_layers", "merge_all", "unmerge_all", "svd_init",
+           "lora_parameter_count", "count_parameters"]
 
 
 def _check_dropout(p) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"dropout must be a probability (a float in [0, 1)), got {p!r} ({type(p).__name__}).")
-    p = float(p)
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout must lie in [0, 1), got {p}.")
-    return p
+    return check_interval(p, "dropout", 0.0, 1.0, closed="left")
 
 
 def lora_parameter_count(d_in: int, d_out: int, r: int) -> int:
@@ -60,7 +62,8 @@ class LoRALinear(nn.Module):
         alpha: the scale numerator; the update is multiplied by ``scaling = alpha / r``
             (default ``alpha = r``, i.e. ``scaling = 1``).
         dropout: dropout probability applied to the adapter's input only (0 = none).
-        generator: optional ``torch.Generator`` for the random init of ``A``.
+        generator: the random init of ``A`` (None, an int seed or a ``torch.Generator``;
+            :mod:`lowdim_utils.rng`).
 
     ``A: (r, d_in)`` starts like an ``nn.Linear`` weight (uniform, Kaiming-style bound
     ``1/sqrt(d_in)``), ``B: (d_out, r)`` starts at zero, so the layer starts equal to ``base``.
@@ -68,7 +71,7 @@ class LoRALinear(nn.Module):
     """
 
     def __init__(self, base: nn.Linear, r: int, alpha: float | None = None, dropout: float = 0.0, *,
-                 generator: torch.Generator | None = None):
+                 generator=None):
         super().__init__()
         if not isinstance(base, nn.Linear):
             raise TypeError(f"base must be a torch.nn.Linear layer, got {type(base).__name__}.")
@@ -88,8 +91,9 @@ class LoRALinear(nn.Module):
         self.dropout = nn.Dropout(self.dropout_p) if self.dropout_p > 0 else nn.Identity()
         w = base.weight
         bound = 1.0 / math.sqrt(d_in)
-        A = torch.empty(r, d_in, dtype=w.dtype, device="cpu")
-        A.uniform_(-bound, bound, generator=generator)
+        gen = as_generator(generator)
+        A = torch.empty(r, d_in, dtype=w.dtype, device=gen.device)
+        A.uniform_(-bound, bound, generator=gen)
         self.lora_A = nn.Parameter(A.to(w.device))
         self.lora_B = nn.Parameter(torch.zeros(d_out, r, dtype=w.dtype, device=w.device))
         self.merged = False
@@ -101,6 +105,17 @@ class LoRALinear(nn.Module):
     @property
     def out_features(self) -> int:
         return self.base.out_features
+
+    @property
+    def weight(self) -> torch.Tensor:
+        """The effective weight ``W0 + ΔW`` (``W0`` alone once merged), differentiable in ``A`` and ``B``:
+        what a parent module that reads ``.weight`` directly (e.g. ``nn.MultiheadAttention``) applies."""
+        return self.base.weight if self.merged else self.base.weight + self.delta_weight()
+
+    @property
+    def bias(self):
+        """The frozen base layer's bias (or None)."""
+        return self.base.bias
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x: (..., d_in)`` → ``x W0ᵀ + b + s·(x Aᵀ) Bᵀ``; the two thin products cost ``O(r (d_in + d_out))`` per row."""
@@ -184,7 +199,7 @@ def _set_submodule(model: nn.Module, name: str, new: nn.Module) -> None:
 
 
 def apply_lora(model: nn.Module, r: int, alpha: float | None = None, *, target=None, dropout: float = 0.0,
-               trainable: Iterable[str] = (), generator: torch.Generator | None = None) -> nn.Module:
+               trainable: Iterable[str] = (), generator=None) -> nn.Module:
     """Replace the ``target`` Linear layers of ``model`` by :class:`LoRALinear` adapters, in place.
 
     Args:
@@ -196,7 +211,8 @@ def apply_lora(model: nn.Module, r: int, alpha: float | None = None, *, target=N
         dropout: adapter-input dropout probability.
         trainable: names of submodules that stay fully trainable (e.g. a new classifier
             head); every other parameter outside the adapters is frozen.
-        generator: optional generator for the random init of every ``A``.
+        generator: the random init of every ``A`` (None, an int seed or a ``torch.Generator``);
+            an int seed is turned into one generator shared by the layers, in order.
     Returns:
         ``model`` itself, now holding the adapters.
     """
@@ -224,8 +240,9 @@ def apply_lora(model: nn.Module, r: int, alpha: float | None = None, *, target=N
                              f"(d_in={d_in}, d_out={d_out}), got {int(r)}.")
     for p in model.parameters():
         p.requires_grad_(False)
+    gen = as_generator(generator)
     for n in names:
-        _set_submodule(model, n, LoRALinear(named[n], r, alpha, dropout, generator=generator))
+        _set_submodule(model, n, LoRALinear(named[n], r, alpha, dropout, generator=gen))
     for k in keep:
         for p in model.get_submodule(k).parameters():
             p.requires_grad_(True)
@@ -253,18 +270,6 @@ def unmerge_all(model: nn.Module) -> nn.Module:
         if m.merged:
             m.unmerge()
     return model
-
-
-def count_trainable(model: nn.Module) -> int:
-    """Number of scalar parameters with ``requires_grad=True`` (what an optimiser updates)."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def count_parameters(model: nn.Module) -> tuple[int, int]:
-    """``(trainable, total)`` scalar parameter counts of ``model``."""
-    return count_trainable(model), sum(p.numel() for p in model.parameters())
 
 
 @torch.no_grad()
@@ -300,8 +305,7 @@ def svd_init(layer: LoRALinear, source="weight", *, keep_output: bool = True) ->
         M = as_matrix(source, "source", dtype=W.dtype, device=W.device)
         if tuple(M.shape) != tuple(W.shape):
             raise ValueError(f"source must have the layer's weight shape {tuple(W.shape)}, got {tuple(M.shape)}.")
-    if not isinstance(keep_output, bool):
-        raise TypeError(f"keep_output must be True or False, got {keep_output!r}.")
+    keep_output = check_bool(keep_output, "keep_output")
     work = torch.float32 if M.device.type == "mps" else torch.float64  # MPS has no float64
     U, S, Vh = torch.linalg.svd(M.to(work), full_matrices=False)
     r = layer.r

@@ -18,10 +18,18 @@ algorithms that run on the CPU with SciPy whatever the device: connected compone
 min-plus Floyd–Warshall in torch on the data's device instead (O(n³) work, but n
 parallel steps of n² operations each, which suits a GPU for n up to ~10⁴).
 
-Eigenvectors are defined only up to sign: :func:`fix_signs` makes the largest-magnitude
-entry of each column positive (scikit-learn's convention), :func:`align_signs` flips
-columns to match a reference, and :func:`procrustes_error` compares configurations up to
-translation, rotation/reflection and (optionally) scale.
+Eigenvectors are defined only up to sign: every embedding here follows the course's
+convention (:func:`lowdim_utils.signs.fix_signs`: the largest-magnitude entry of each column
+is positive, as in scikit-learn), :func:`~lowdim_utils.signs.align_signs` flips columns to
+match a reference, and :func:`procrustes_error` compares configurations up to translation,
+rotation/reflection and (optionally) scale. Neighbours come from the shared
+:func:`lowdim_utils.neighbors.knn`.
+
+Two numerical points hold everywhere: squared distances (hence RBF kernels) are computed
+from data centred on a common mean, since the product form ``‖x‖² + ‖y‖² − 2xᵀy`` loses the
+digits of the offset (float32 points around +1000 would otherwise get visibly wrong
+kernels); and a k-NN graph keeps the zero-length edges between exact duplicates, so that
+duplicated points stay connected at distance 0.
 """
 from __future__ import annotations
 
@@ -30,10 +38,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .validate import as_matrix, check_int, check_positive, check_same_device
+from .neighbors import knn
+from .signs import _signs, align_signs, fix_signs
+from .validate import as_matrix, check_choice, check_int, check_interval, check_positive, check_same_device
 
 __all__ = ["pairwise_sq_distances", "kernel_matrix", "double_center", "fix_signs", "align_signs",
-           "KernelPCAResult", "kernel_pca", "knn_graph", "connected_components", "DisconnectedGraphError",
+           "KernelPCAResult", "kernel_pca", "connected_components", "DisconnectedGraphError",
            "shortest_paths", "geodesic_distances", "SpectralResult", "classical_mds", "IsomapResult", "isomap",
            "residual_variance", "knn_affinity", "spectral_embedding", "laplacian_eigenmaps",
            "procrustes_error"]
@@ -47,17 +57,12 @@ class DisconnectedGraphError(ValueError):
     """The neighbourhood graph has more than one connected component."""
 
 
-def _float(X: torch.Tensor) -> torch.Tensor:
-    """Half precision is too coarse for eigensolvers: compute in float32 at least."""
-    return X.float() if X.dtype in (torch.float16, torch.bfloat16) else X
-
-
 def _matrix(X, name="X", min_rows=2):
-    return _float(as_matrix(X, name, min_rows=min_rows))
+    return as_matrix(X, name, min_rows=min_rows).detach()
 
 
 def _square(M, name):
-    M = _float(as_matrix(M, name))
+    M = as_matrix(M, name).detach()
     if M.shape[0] != M.shape[1]:
         raise ValueError(f"{name} must be a square (n, n) matrix, got shape {tuple(M.shape)}.")
     return M
@@ -76,7 +81,8 @@ def _check_symmetric(M, name, what="matrix"):
 def pairwise_sq_distances(X, Y=None):
     """Squared Euclidean distances ``‖x_i − y_j‖²`` of ``X: (n, d)`` and ``Y: (m, d)`` → ``(n, m)``.
 
-    Uses ``‖x‖² + ‖y‖² − 2xᵀy`` (one matrix product, O(nmd)), clamped at 0 against rounding.
+    Uses ``‖x‖² + ‖y‖² − 2xᵀy`` (one matrix product, O(nmd)) on data centred by the mean of ``X``
+    (so that an offset far from the origin costs no digits), clamped at 0 against rounding.
     """
     check_same_device(X=X, Y=Y)
     X = _matrix(X, min_rows=1)
@@ -88,7 +94,10 @@ def pairwise_sq_distances(X, Y=None):
 
 
 def _sqdist(X, Y):
-    D2 = (X * X).sum(1)[:, None] + (Y * Y).sum(1)[None, :] - 2.0 * (X @ Y.T)
+    c = X.mean(dim=0)
+    Xc, Yc = X - c, (Y - c if Y is not X else None)
+    Yc = Xc if Yc is None else Yc
+    D2 = (Xc * Xc).sum(1)[:, None] + (Yc * Yc).sum(1)[None, :] - 2.0 * (Xc @ Yc.T)
     return D2.clamp_(min=0.0)
 
 
@@ -110,13 +119,10 @@ def kernel_matrix(X, Y=None, *, kernel: str = "rbf", gamma: float | None = None,
 
 
 def _kernel_args(kernel, gamma, degree, coef0, d):
-    if kernel not in KERNELS:
-        raise ValueError(f"kernel must be one of {list(KERNELS)}, got {kernel!r}.")
+    check_choice(kernel, "kernel", KERNELS)
     gamma = 1.0 / d if gamma is None else check_positive(gamma, "gamma")
     degree = check_int(degree, "degree", low=1)
-    if isinstance(coef0, bool) or not isinstance(coef0, (int, float)) or not np.isfinite(coef0):
-        raise ValueError(f"coef0 must be a finite number, got {coef0!r}.")
-    return kernel, gamma, degree, float(coef0)
+    return kernel, gamma, degree, check_interval(coef0, "coef0")
 
 
 def _kernel(X, Y, kernel, gamma, degree, coef0):
@@ -142,29 +148,8 @@ def _double_center(K):
 
 # --------------------------------------------------------------------------- eigenvectors
 
-def fix_signs(Y):
-    """Flip the columns of ``Y: (n, k)`` so that each one's largest-magnitude entry is positive."""
-    Y = as_matrix(Y, "Y")
-    return _fix_signs(Y)
-
-
 def _fix_signs(Y):
-    idx = Y.abs().argmax(dim=0)
-    s = torch.sign(Y[idx, torch.arange(Y.shape[1], device=Y.device)])
-    s[s == 0] = 1
-    return Y * s
-
-
-def align_signs(Y, ref):
-    """Flip the columns of ``Y: (n, k)`` to agree in sign with ``ref: (n, k)`` (positive inner products)."""
-    check_same_device(Y=Y, ref=ref)
-    Y = as_matrix(Y, "Y")
-    ref = as_matrix(ref, "ref", dtype=Y.dtype)
-    if Y.shape != ref.shape:
-        raise ValueError(f"Y and ref must have the same shape, got {tuple(Y.shape)} and {tuple(ref.shape)}.")
-    s = torch.sign((Y * ref).sum(0))
-    s[s == 0] = 1
-    return Y * s
+    return Y * _signs(Y, 0)
 
 
 #: on the CPU, matrices larger than this use ARPACK (Lanczos) instead of a dense solver (the
@@ -267,51 +252,34 @@ def kernel_pca(X, k: int = 2, *, kernel: str = "rbf", gamma: float | None = None
 
 # --------------------------------------------------------------------------- graphs
 
-def knn_graph(X, n_neighbors: int = 10, *, batch_size: int | None = None):
-    """The k-nearest-neighbour graph of ``X: (n, d)``, without self-loops.
-
-    Returns ``(distances, indices)``, both ``(n, n_neighbors)``, sorted by increasing distance.
-    Candidates come from the squared-distance formula in row blocks of ``batch_size`` (O(n²d)
-    work, O(batch_size·n) memory); the distances of the chosen neighbours are then recomputed
-    directly as ``‖x_i − x_j‖`` so that they are accurate to the last digit.
-    """
-    X = _matrix(X)
-    n = X.shape[0]
-    n_neighbors = check_int(n_neighbors, "n_neighbors", low=1, high=n - 1)
-    if batch_size is None:
-        batch_size = max(1, min(n, 2**24 // n))
-    batch_size = check_int(batch_size, "batch_size", low=1)
-    sq = (X * X).sum(1)
-    dists, inds = [], []
-    for start in range(0, n, batch_size):
-        xb = X[start:start + batch_size]
-        rows = torch.arange(xb.shape[0], device=X.device)
-        D2 = sq[start:start + batch_size, None] + sq[None, :] - 2.0 * (xb @ X.T)
-        D2[rows, rows + start] = float("inf")  # exclude each point itself
-        idx = D2.topk(n_neighbors, dim=1, largest=False).indices
-        exact = (X[idx] - xb[:, None, :]).norm(dim=2)
-        exact, order = exact.sort(dim=1)
-        dists.append(exact)
-        inds.append(idx.gather(1, order))
-    return torch.cat(dists), torch.cat(inds)
+def _knn(X, n_neighbors):
+    n_neighbors = check_int(n_neighbors, "n_neighbors", low=1, high=X.shape[0] - 1)
+    return knn(X, n_neighbors)
 
 
 def _sparse_graph(distances, indices, n):
-    """Symmetric scipy CSR adjacency from a k-NN graph (an edge if either point is a neighbour of the other)."""
+    """Symmetric scipy CSR adjacency from a k-NN graph: an edge if either point is a neighbour of
+    the other, with its Euclidean length. Zero-length edges (exact duplicates) are kept as
+    explicit zeros, which SciPy's graph routines treat as edges of length 0."""
     from scipy.sparse import csr_matrix
     d = distances.detach().cpu().double().numpy().ravel()
-    j = indices.detach().cpu().numpy().ravel()
-    i = np.repeat(np.arange(n), indices.shape[1])
-    A = csr_matrix((d, (i, j)), shape=(n, n))
-    return A.maximum(A.T)
+    j = indices.detach().cpu().numpy().ravel().astype(np.int64)
+    i = np.repeat(np.arange(n, dtype=np.int64), indices.shape[1])
+    # both directions, each undirected edge once (its length is the same either way)
+    u, v = np.minimum(i, j), np.maximum(i, j)
+    key, first = np.unique(u * n + v, return_index=True)
+    u, v, w = u[first], v[first], d[first]
+    A = csr_matrix((np.r_[w, w], (np.r_[u, v], np.r_[v, u])), shape=(n, n))
+    A.sort_indices()
+    return A
 
 
 def connected_components(indices):
     """Connected components of the (symmetrised) k-NN graph given by ``indices: (n, m)``
-    from :func:`knn_graph`. Returns ``(n_components, labels: (n,) int64 NumPy array)``."""
+    from :func:`lowdim_utils.neighbors.knn`. Returns ``(n_components, labels: (n,) int64 NumPy array)``."""
     from scipy.sparse.csgraph import connected_components as cc
     if not isinstance(indices, torch.Tensor) or indices.dim() != 2 or indices.dtype not in (torch.int32, torch.int64):
-        raise TypeError("indices must be the (n, n_neighbors) integer tensor returned by knn_graph.")
+        raise TypeError("indices must be the (n, n_neighbors) integer tensor returned by lowdim_utils.neighbors.knn.")
     n = indices.shape[0]
     A = _sparse_graph(torch.ones_like(indices, dtype=torch.float64), indices, n)
     n_comp, labels = cc(A, directed=False)
@@ -327,8 +295,8 @@ def _require_connected(indices, n_neighbors):
             f"n_neighbors={n_neighbors} gives a disconnected neighbourhood graph: it has {n_comp} connected "
             f"components (sizes {shown}), and points in different components have no path between them "
             f"(infinite geodesic distance). Increase n_neighbors (try {2 * n_neighbors}), or embed each "
-            "component separately (labels from lowdim_utils.manifold.connected_components(knn_graph(X, "
-            "n_neighbors)[1])).")
+            "component separately (labels from lowdim_utils.manifold.connected_components("
+            "lowdim_utils.neighbors.knn(X, n_neighbors)[1])).")
 
 
 def _floyd_warshall(W):
@@ -349,23 +317,22 @@ def geodesic_distances(X, n_neighbors: int = 10, *, path_method: str = "auto"):
     else dijkstra). Raises :class:`DisconnectedGraphError` if the graph is disconnected.
     """
     X = _matrix(X)
-    if path_method not in PATH_METHODS:
-        raise ValueError(f"path_method must be one of {list(PATH_METHODS)}, got {path_method!r}.")
-    dist, idx = knn_graph(X, n_neighbors)
+    check_choice(path_method, "path_method", PATH_METHODS)
+    dist, idx = _knn(X, n_neighbors)
     _require_connected(idx, n_neighbors)
     return _shortest_paths(dist, idx, X, path_method)
 
 
 def shortest_paths(distances, indices, *, path_method: str = "auto"):
     """All-pairs shortest-path lengths ``(n, n)`` in the symmetrised k-NN graph ``(distances, indices)``
-    returned by :func:`knn_graph` (Isomap's step 2; lesson 07, Eq. (8)). See :func:`geodesic_distances`
+    returned by :func:`lowdim_utils.neighbors.knn` (Isomap's step 2; lesson 07, Eq. (8)). See :func:`geodesic_distances`
     for ``path_method``. Unreachable pairs get ``inf``."""
     if not isinstance(distances, torch.Tensor) or not isinstance(indices, torch.Tensor) \
             or distances.shape != indices.shape or distances.dim() != 2:
-        raise TypeError("distances and indices must be the two (n, n_neighbors) tensors returned by knn_graph.")
+        raise TypeError("distances and indices must be the two (n, n_neighbors) tensors returned by "
+                        "lowdim_utils.neighbors.knn.")
     check_same_device(distances=distances, indices=indices)
-    if path_method not in PATH_METHODS:
-        raise ValueError(f"path_method must be one of {list(PATH_METHODS)}, got {path_method!r}.")
+    check_choice(path_method, "path_method", PATH_METHODS)
     return _shortest_paths(distances, indices, distances, path_method)
 
 
@@ -460,9 +427,8 @@ def knn_affinity(X, n_neighbors: int = 10, *, affinity: str = "connectivity", t:
     ``W = (A + Aᵀ)/2``, the symmetrisation scikit-learn's ``SpectralEmbedding`` uses.
     """
     X = _matrix(X)
-    if affinity not in AFFINITIES:
-        raise ValueError(f"affinity must be one of {list(AFFINITIES)}, got {affinity!r}.")
-    dist, idx = knn_graph(X, n_neighbors)
+    check_choice(affinity, "affinity", AFFINITIES)
+    dist, idx = _knn(X, n_neighbors)
     _require_connected(idx, n_neighbors)
     return _affinity(dist, idx, X, affinity, t)
 
@@ -545,9 +511,8 @@ def laplacian_eigenmaps(X, k: int = 2, n_neighbors: int = 10, *, affinity: str =
     k = check_int(k, "k", low=1, high=n - 1)
     if X.device.type == "cpu" and n > DENSE_MAX:
         # large graphs on the CPU: keep the k-NN affinity sparse (O(n k) memory) for ARPACK
-        if affinity not in AFFINITIES:
-            raise ValueError(f"affinity must be one of {list(AFFINITIES)}, got {affinity!r}.")
-        dist, idx = knn_graph(X, n_neighbors)
+        check_choice(affinity, "affinity", AFFINITIES)
+        dist, idx = _knn(X, n_neighbors)
         _require_connected(idx, n_neighbors)
         return _spectral_sparse(dist, idx, X, affinity, t, k)
     W = knn_affinity(X, n_neighbors, affinity=affinity, t=t)

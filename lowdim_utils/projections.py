@@ -17,7 +17,7 @@ are preserved in expectation (lesson 02, Eq. (2)). Three families of ``R``:
 well a projection preserved pairwise distances; :func:`fastrp` is the FastRP graph
 embedding of Chen et al. (2019) (Eq. (10)), reused in lesson 11.
 
-Matrices are drawn on the CPU from a ``torch.Generator`` (or an int seed) and then moved
+Matrices are drawn on the generator's device (the CPU by default; see :mod:`lowdim_utils.rng`) and moved
 to ``device``, so one seed gives the same matrix on every device. The distributions match
 scikit-learn's ``GaussianRandomProjection`` / ``SparseRandomProjection`` (``components_``
 is our ``R``), but the random streams differ: compare distributions, not matrices.
@@ -32,7 +32,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .validate import as_matrix, as_tensor, check_int, check_positive, check_same_device
+from .rng import as_generator
+from .validate import (as_matrix, as_tensor, check_choice, check_dtype, check_int, check_interval,
+                       check_bool, check_same_device)
 
 __all__ = ["SparseProjection", "gaussian_matrix", "sparse_matrix", "achlioptas_matrix", "project",
            "random_projection", "jl_min_dim", "jl_eps", "distance_ratios", "distortion", "fastrp"]
@@ -42,22 +44,8 @@ _FLOATS = (torch.float32, torch.float64)
 
 # ----------------------------------------------------------------------------- helpers
 
-def _generator(generator, name: str = "generator") -> torch.Generator | None:
-    """``None`` (torch's global RNG), an int seed, or a CPU ``torch.Generator``."""
-    if generator is None or isinstance(generator, torch.Generator):
-        if isinstance(generator, torch.Generator) and generator.device.type != "cpu":
-            raise ValueError(f"{name} must be a CPU torch.Generator (matrices are drawn on the CPU and then "
-                             f"moved), got one on {generator.device}.")
-        return generator
-    if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):
-        return torch.Generator().manual_seed(check_int(generator, name, low=0, high=2**63 - 1))
-    raise TypeError(f"{name} must be None, an int seed or a torch.Generator, got {type(generator).__name__}.")
-
-
 def _dtype(dtype, name: str = "dtype") -> torch.dtype:
-    if dtype not in _FLOATS:
-        raise TypeError(f"{name} must be torch.float32 or torch.float64, got {dtype!r}.")
-    return dtype
+    return check_dtype(dtype, name)
 
 
 def _dims(n_features, n_components):
@@ -75,10 +63,7 @@ def _density(density, n_features: int) -> float:
         return 1.0 / math.sqrt(n_features)
     if isinstance(density, str):
         raise ValueError(f"density must be 'auto' or a number in (0, 1], got {density!r}.")
-    d = check_positive(density, "density")
-    if d > 1:
-        raise ValueError(f"density must lie in (0, 1], got {d}.")
-    return d
+    return check_interval(density, "density", 0.0, 1.0, closed="right")
 
 
 # ----------------------------------------------------------------------------- matrices
@@ -155,8 +140,8 @@ def gaussian_matrix(n_features: int, n_components: int, *, generator=None, dtype
     ``GaussianRandomProjection(k).components_``.
     """
     D, k = _dims(n_features, n_components)
-    g = _generator(generator)
-    R = torch.randn((k, D), generator=g, dtype=_dtype(dtype)) / math.sqrt(k)
+    g = as_generator(generator)
+    R = torch.randn((k, D), generator=g, dtype=_dtype(dtype), device=g.device) / math.sqrt(k)
     return R.to(device) if device is not None else R
 
 
@@ -167,14 +152,14 @@ def _bernoulli_positions(total: int, p: float, g) -> torch.Tensor:
     For dense-ish matrices (p > 0.1) a uniform mask is cheaper than one logarithm per success.
     """
     if p >= 1.0:
-        return torch.arange(total, dtype=torch.int64)
+        return torch.arange(total, dtype=torch.int64, device=g.device)
     if p > 0.1:
-        return torch.nonzero(torch.rand(total, generator=g) < p).squeeze(1)
+        return torch.nonzero(torch.rand(total, generator=g, device=g.device) < p).squeeze(1)
     parts, last = [], -1.0
     while True:
         mean = (total - 1 - last) * p
         m = int(mean + 6.0 * math.sqrt(mean * (1 - p) + 1.0) + 16)
-        gaps = torch.empty(m, dtype=torch.float64).geometric_(p, generator=g)
+        gaps = torch.empty(m, dtype=torch.float64, device=g.device).geometric_(p, generator=g)
         pos = last + torch.cumsum(gaps, 0)
         done = bool(pos[-1] >= total)
         parts.append(pos[pos < total])
@@ -198,15 +183,15 @@ def sparse_matrix(n_features: int, n_components: int, *, density="auto", generat
     Returns a :class:`SparseProjection`; apply it with :func:`project`.
     """
     D, k = _dims(n_features, n_components)
-    return _sparse(D, k, _density(density, D), _generator(generator), _dtype(dtype), device)
+    return _sparse(D, k, _density(density, D), as_generator(generator), _dtype(dtype), device)
 
 
 def _sparse(D, k, rho, g, dtype, device) -> SparseProjection:
     pos = _bernoulli_positions(k * D, rho, g)
     rows, cols = pos // D, pos % D
-    signs = torch.randint(0, 2, (pos.numel(),), generator=g, dtype=torch.int64) * 2 - 1
+    signs = torch.randint(0, 2, (pos.numel(),), generator=g, dtype=torch.int64, device=g.device) * 2 - 1
     values = signs.to(dtype) / math.sqrt(rho * k)
-    indptr = torch.zeros(k + 1, dtype=torch.int64)
+    indptr = torch.zeros(k + 1, dtype=torch.int64, device=pos.device)
     indptr[1:] = torch.cumsum(torch.bincount(rows, minlength=k), 0)
     return SparseProjection(indptr, cols, values, (k, D), rho).to(device)
 
@@ -291,26 +276,20 @@ def random_projection(X, n_components: int, *, method: str = "sparse", density="
         X = X.to(torch.float32)
     D = X.shape[-1]
     kw = dict(generator=generator, dtype=X.dtype, device=X.device)
+    check_choice(method, "method", ("gaussian", "achlioptas", "sparse"))
     if method == "gaussian":
         R = gaussian_matrix(D, n_components, **kw)
     elif method == "achlioptas":
         R = achlioptas_matrix(D, n_components, **kw)
     elif method == "sparse":
         R = sparse_matrix(D, n_components, density=density, **kw)
-    else:
-        raise ValueError(f"method must be 'gaussian', 'achlioptas' or 'sparse', got {method!r}.")
     return project(X, R), R
 
 
 # ----------------------------------------------------------------------------- the JL bound
 
 def _check_eps(eps) -> float:
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"eps must be a real number in (0, 1), got {eps!r} ({type(eps).__name__}).")
-    eps = float(eps)
-    if not 0.0 < eps < 1.0:
-        raise ValueError(f"eps must lie in (0, 1), got {eps}.")
-    return eps
+    return check_interval(eps, "eps", 0.0, 1.0, closed="neither")
 
 
 def jl_min_dim(n_samples: int, eps: float) -> int:
@@ -359,8 +338,8 @@ def _pair_sq_dists(X, Y, max_pairs: int, g):
         # exact differences (no ‖x‖² + ‖y‖² − 2xᵀy cancellation), without materialising them
         # (torch.pdist lists the pairs i < j row by row, as torch.triu_indices(n, n, 1) does)
         return torch.pdist(X.double().contiguous()) ** 2, torch.pdist(Y.double().contiguous()) ** 2
-    i = torch.randint(0, n, (max_pairs,), generator=g)          # pairs i != j, uniformly
-    j = (i + torch.randint(1, n, (max_pairs,), generator=g)) % n
+    i = torch.randint(0, n, (max_pairs,), generator=g, device=g.device)          # pairs i != j, uniformly
+    j = (i + torch.randint(1, n, (max_pairs,), generator=g, device=g.device)) % n
     i, j = i.to(X.device), j.to(X.device)
 
     def sq(Z):
@@ -394,7 +373,7 @@ def distance_ratios(X, Y, *, max_pairs: int = 200_000, generator=0) -> torch.Ten
         raise ValueError(f"X and Y must have the same number of rows (points), got X {tuple(X.shape)} and "
                          f"Y {tuple(Y.shape)}.")
     max_pairs = check_int(max_pairs, "max_pairs", low=1)
-    dx, dy = _pair_sq_dists(X, Y, max_pairs, _generator(generator))
+    dx, dy = _pair_sq_dists(X, Y, max_pairs, as_generator(generator))
     keep = dx > 0
     return dy[keep] / dx[keep]
 
@@ -467,10 +446,8 @@ def fastrp(A, dim: int = 128, *, weights=(0.0, 1.0, 1.0, 1.0), beta: float = -0.
     w = as_tensor(weights, "weights", ndim=1, dtype=torch.float64)
     if w.numel() == 0:
         raise ValueError("weights must hold at least one weight α_1 (one power of P).")
-    beta = float(beta) if isinstance(beta, numbers.Real) and not isinstance(beta, bool) else None
-    if beta is None or not math.isfinite(beta):
-        raise TypeError("beta must be a finite real number (the degree exponent, typically in [-1, 0]).")
-    normalize = bool(normalize)
+    beta = check_interval(beta, "beta")
+    normalize = check_bool(normalize, "normalize")
     dt = A.dtype
     deg = (torch.sparse.sum(A, 1).to_dense() if is_sparse else A.sum(1)).to(dt)
     total = float(deg.sum())
@@ -478,7 +455,7 @@ def fastrp(A, dim: int = 128, *, weights=(0.0, 1.0, 1.0, 1.0), beta: float = -0.
     inv_deg = torch.where(deg > 0, 1.0 / safe, torch.zeros_like(deg))
     scale = torch.where(deg > 0, (safe / max(total, 1e-300)) ** beta, torch.zeros_like(deg))
     rho = _density(density, n)
-    R = _sparse(n, dim, rho, _generator(generator), dt, A.device).to_dense().T   # (n, dim)
+    R = _sparse(n, dim, rho, as_generator(generator), dt, A.device).to_dense().T   # (n, dim)
 
     def step(M):   # P @ M with P = D⁻¹ A
         return inv_deg[:, None] * (torch.sparse.mm(A, M) if is_sparse else A @ M)

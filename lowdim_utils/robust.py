@@ -26,7 +26,11 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .validate import as_tensor, check_int, check_positive, check_same_device
+from .device import threads, threads_for
+from .progress import progress_bar
+from .prox import _soft_threshold
+from .rng import as_generator
+from .validate import as_tensor, check_bool, check_int, check_interval, check_positive, check_same_device
 
 __all__ = ["svt", "shrink", "pcp_lambda", "robust_pca", "RPCAResult", "kkt_residuals",
            "project_nuclear_subdifferential", "project_l1_subdifferential", "low_rank_plus_sparse"]
@@ -84,7 +88,7 @@ def _per_matrix(tau, X):
 # ---------------------------------------------------------------------------- proximal operators
 
 def _shrink(X, tau):
-    return torch.sign(X) * (X.abs() - tau).clamp_min(0)
+    return _soft_threshold(X, tau)
 
 
 def _svt(X, tau):
@@ -167,8 +171,8 @@ class RPCAResult:
     lam: float = 0.0
 
 
-def robust_pca(M, lam: float | None = None, *, tol: float = 1e-7, max_iter: int = 500, rho: float = 1.5,
-               mu: float | None = None, mu_max: float | None = None, tol_dual: float | None = None,
+def robust_pca(M, lam: float | None = None, *, tol: float = 1e-7, max_iter: int = 500, rho: float = 1.1,
+               mu: float | None = None, mu_max: float | None = None, tol_dual: float | None = 1e-5,
                progress: bool = False) -> RPCAResult:
     """Principal component pursuit by the inexact augmented Lagrange multiplier method
     (Lin, Chen & Ma 2010; lesson 04, Eqs. (6)–(8)).
@@ -179,8 +183,17 @@ def robust_pca(M, lam: float | None = None, *, tol: float = 1e-7, max_iter: int 
         S ← shrink(M − L + Y/μ, λ/μ)                 (Eq. (7))
         Y ← Y + μ (M − L − S),   μ ← min(ρμ, μ_max)  (Eq. (8))
 
-    and it stops when ``‖M − L − S‖_F ≤ tol·‖M‖_F`` (and, if ``tol_dual`` is given, when
-    also ``μ‖S − S_prev‖_F ≤ tol_dual·‖M‖_F``), or after ``max_iter`` iterations.
+    and it stops when ``‖M − L − S‖_F ≤ tol·‖M‖_F`` and ``μ‖S − S_prev‖_F ≤ tol_dual·‖M‖_F``
+    (primal and dual residuals; ``tol_dual=None`` drops the dual test), or after ``max_iter``
+    iterations, with ``converged=False``.
+
+    The defaults (ρ = 1.1 and the dual test) are chosen so that ``converged`` is honest. With
+    Lin et al.'s faster ρ = 1.5 and the primal test alone, a 100×100 matrix of rank 10 with
+    10 % corrupted entries "converged" after 29 iterations with ``L`` still 2.7e-3 (relative,
+    Frobenius) from the optimum found by a long, slow run; with ρ = 1.1 it stops after 42
+    iterations at 1.5e-6. Near the recovery boundary (rank 0.2n, 20 % corrupted) even ρ = 1.1
+    leaves the primal test satisfied while ``L`` is ~3e-3 off; the dual test then keeps
+    ``converged`` False (``tests/test_robust.py`` keeps both measurements).
 
     Args:
         M: ``(m, n)``, or a batch ``(B, m, n)`` solved in lock-step (each matrix keeps its
@@ -192,11 +205,17 @@ def robust_pca(M, lam: float | None = None, *, tol: float = 1e-7, max_iter: int 
         mu: initial μ; default ``1.25/‖M‖₂`` per matrix.
         mu_max: cap on μ; default ``1e7·μ₀``.
         tol_dual: optional relative dual tolerance.
-        progress: show a tqdm progress bar.
+        progress: show a progress bar (:func:`lowdim_utils.progress.progress_bar`).
     Returns:
         :class:`RPCAResult` with ``L``, ``S``, ``Y`` shaped like ``M`` and the history.
     """
     M, batched = _as_batch(M, "M")
+    B, m, n = M.shape
+    with threads(threads_for(8.0 * B * m * n * min(m, n), M.device)):
+        return _robust_pca(M, batched, lam, tol, max_iter, rho, mu, mu_max, tol_dual, progress)
+
+
+def _robust_pca(M, batched, lam, tol, max_iter, rho, mu, mu_max, tol_dual, progress):
     B, m, n = M.shape
     lam = pcp_lambda(m, n) if lam is None else check_positive(lam, "lam")
     tol = check_positive(tol, "tol")
@@ -223,10 +242,7 @@ def robust_pca(M, lam: float | None = None, *, tol: float = 1e-7, max_iter: int 
     active = torch.ones(B, dtype=torch.bool, device=M.device)
     hist = {"primal": [], "dual": [], "rank": [], "nnz": [], "mu": []}
 
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=max_iter, desc="robust PCA (inexact ALM)", leave=False)
+    bar = progress_bar(total=max_iter, desc="robust PCA (inexact ALM)") if progress else None
     it = 0
     for it in range(1, max_iter + 1):
         if bar is not None:
@@ -255,7 +271,6 @@ def robust_pca(M, lam: float | None = None, *, tol: float = 1e-7, max_iter: int 
             break
     if bar is not None:
         bar.total = it          # stopped early: show the bar as complete
-        bar.refresh()
         bar.close()
     history = {k: torch.stack(v).cpu() for k, v in hist.items()}
     converged = ~active
@@ -392,18 +407,17 @@ def low_rank_plus_sparse(n: int, rank: int, frac: float, *, m: int | None = None
     n = check_int(n, "n", low=1)
     m = n if m is None else check_int(m, "m", low=1)
     rank = check_int(rank, "rank", low=0, high=min(m, n))
-    frac = check_positive(frac, "frac", allow_zero=True)
-    if frac > 1:
-        raise ValueError(f"frac must be a fraction in [0, 1], got {frac}.")
+    frac = check_interval(frac, "frac", 0.0, 1.0)
     magnitude = check_positive(magnitude, "magnitude")
-    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    gen = as_generator(generator)
     shape = (m, n) if batch is None else (check_int(batch, "batch", low=1), m, n)
     lead = shape[:-2]
-    X = torch.randn(*lead, m, rank, generator=gen, dtype=torch.float64) / math.sqrt(n)
-    Yf = torch.randn(*lead, n, rank, generator=gen, dtype=torch.float64) / math.sqrt(n)
+    kw = dict(generator=gen, dtype=torch.float64, device=gen.device)
+    X = torch.randn(*lead, m, rank, **kw) / math.sqrt(n)
+    Yf = torch.randn(*lead, n, rank, **kw) / math.sqrt(n)
     L0 = X @ Yf.transpose(-1, -2)
-    support = torch.rand(shape, generator=gen, dtype=torch.float64) < frac
-    signs = torch.randint(0, 2, shape, generator=gen).to(torch.float64) * 2 - 1
-    S0 = torch.where(support, magnitude * signs, torch.zeros((), dtype=torch.float64))
+    support = torch.rand(shape, **kw) < frac
+    signs = torch.randint(0, 2, shape, generator=gen, device=gen.device).to(torch.float64) * 2 - 1
+    S0 = torch.where(support, magnitude * signs, torch.zeros((), dtype=torch.float64, device=gen.device))
     out = [t.to(dtype=dtype, device=device) for t in (L0 + S0, L0, S0)]
     return tuple(out)

@@ -13,7 +13,10 @@ minimises ``F/d``, and ``sparse_encode(X, D.T, alpha=λ, algorithm="lasso_cd")``
 dictionaries transposed, atoms as rows ``(m, d)``.
 
 All functions are torch, batched over signals, run on the device of ``X`` and keep its
-float dtype (float32 or float64).
+float dtype (float32 or float64; half precision is computed in float32). Soft thresholding is
+the shared primitive :func:`lowdim_utils.prox.soft_threshold`; random initialisations follow
+the package's policy (:mod:`lowdim_utils.rng`). An all-zero dictionary has ``L = 0``: every
+signal's lasso solution is then ``z = 0``, which ISTA, FISTA and one ISTA step return.
 """
 from __future__ import annotations
 
@@ -24,7 +27,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from .validate import as_matrix, as_tensor, check_int, check_positive, check_same_device
+from .device import threads, threads_for
+from .progress import progress_bar
+from .prox import _soft_threshold, soft_threshold
+from .rng import as_generator
+from .training import fit
+from .validate import as_matrix, as_tensor, check_bool, check_choice, check_int, check_positive, check_same_device
 
 __all__ = ["soft_threshold", "lasso_objective", "lipschitz_constant", "ista_step", "ista", "fista",
            "SparseCodes", "LISTA", "train_lista", "dictionary_learning", "DictionaryResult",
@@ -79,23 +87,6 @@ def _lam(lam):
 
 # ------------------------------------------------------------------ the building blocks
 
-def soft_threshold(V, t):
-    """The proximal operator of ``t‖·‖₁`` (lesson 03, Eq. (4)): ``sign(v)·max(|v| − t, 0)`` entrywise.
-
-    ``V``: any shape; ``t``: a number ``>= 0`` or a non-negative tensor broadcastable to ``V``
-    (e.g. one threshold per atom, ``(m,)``). Differentiable almost everywhere (used by LISTA).
-    """
-    V = as_tensor(V, "V")
-    if isinstance(t, torch.Tensor):
-        if t.device != V.device:
-            raise ValueError(f"t is on {t.device} but V is on {V.device}; move t with .to(V.device).")
-        if bool((t < 0).any()) or not bool(torch.isfinite(t).all()):
-            raise ValueError("t must be finite and >= 0 everywhere.")
-        return V.sign() * torch.relu(V.abs() - t)
-    t = check_positive(t, "t", allow_zero=True)
-    return V.sign() * torch.relu(V.abs() - t)
-
-
 def lasso_objective(X, D, Z, lam):
     """Per-signal lasso objective ``F(z_i) = ½‖x_i − D z_i‖² + λ‖z_i‖₁`` (lesson 03, Eq. (1)).
 
@@ -127,24 +118,19 @@ def lipschitz_constant(D, *, method: str = "svd", n_iter: int = 100, generator=N
     iteration on ``DᵀD`` (lesson 01), which slightly underestimates ``L``, so 1 % is added for safety.
     """
     D = as_matrix(D, "D")
+    check_choice(method, "method", ("svd", "power"))
     if method == "svd":
         return float(torch.linalg.svdvals(D)[0]) ** 2
-    if method != "power":
-        raise ValueError(f"method must be 'svd' or 'power', got {method!r}.")
     n_iter = check_int(n_iter, "n_iter", low=1)
-    gen = generator if generator is not None else torch.Generator().manual_seed(0)
-    v = torch.randn(D.shape[1], generator=gen, dtype=D.dtype).to(D.device)
+    gen = as_generator(generator)
+    v = torch.randn(D.shape[1], generator=gen, dtype=D.dtype, device=gen.device).to(D.device)
     v = v / v.norm()
+    if float(D.abs().max()) == 0:
+        return 0.0
     for _ in range(n_iter):
         w = D.T @ (D @ v)
         v = w / w.norm().clamp_min(torch.finfo(D.dtype).tiny)
     return 1.01 * float(v @ (D.T @ (D @ v)))
-
-
-def _prox(V, t, nonnegative):
-    if nonnegative:  # prox of t‖z‖₁ + indicator(z ≥ 0)
-        return torch.relu(V - t)
-    return V.sign() * torch.relu(V.abs() - t)
 
 
 def ista_step(Z, X, D, lam, step=None, *, nonnegative: bool = False):
@@ -162,8 +148,16 @@ def ista_step(Z, X, D, lam, step=None, *, nonnegative: bool = False):
     D = _dictionary(D, X)
     Z = _codes(Z, X, D)
     lam = _lam(lam)
-    step = 1.0 / lipschitz_constant(D.detach()) if step is None else check_positive(step, "step")
-    out = _prox(Z - step * ((Z @ D.T - X) @ D), step * lam, nonnegative)
+    nonnegative = check_bool(nonnegative, "nonnegative")
+    if step is None:
+        L = lipschitz_constant(D.detach())
+        if L == 0:   # D = 0: the gradient vanishes and the lasso solution is z = 0
+            out = torch.zeros_like(Z)
+            return out[0] if single else out
+        step = 1.0 / L
+    else:
+        step = check_positive(step, "step")
+    out = _soft_threshold(Z - step * ((Z @ D.T - X) @ D), step * lam, nonnegative)
     return out[0] if single else out
 
 
@@ -193,7 +187,7 @@ def _prepare(X, D, lam, n_iter, Z0, L, tol):
     tol = check_positive(tol, "tol", allow_zero=True)
     Z = (torch.zeros(X.shape[0], D.shape[1], dtype=X.dtype, device=X.device) if Z0 is None
          else _codes(Z0, X, D, "Z0").clone())
-    L = lipschitz_constant(D) if L is None else check_positive(L, "L")
+    L = lipschitz_constant(D) if L is None else check_positive(L, "L", allow_zero=True)
     return X, D, lam, n_iter, Z, L, tol, single
 
 
@@ -212,18 +206,29 @@ def _forward_step_fn(X, D, L):
 
 
 def _loop(X, D, lam, n_iter, Z, L, tol, single, *, momentum, nonnegative, track_objective, progress, desc):
+    nonnegative = check_bool(nonnegative, "nonnegative")
+    n, d = X.shape
+    m = D.shape[1]
+    with threads(threads_for(2.0 * n * m * min(m, 2 * d), X.device)):
+        return _iterate(X, D, lam, n_iter, Z, L, tol, single, momentum, nonnegative, track_objective,
+                        progress, desc)
+
+
+def _iterate(X, D, lam, n_iter, Z, L, tol, single, momentum, nonnegative, track_objective, progress, desc):
+    if L == 0:   # an all-zero dictionary: every code is 0 (the lasso minimiser), in one step
+        Z0 = Z
+        Z = torch.zeros_like(Z)
+        hist = ([_objective(X, D, Z0, lam).mean(), _objective(X, D, Z, lam).mean()] if track_objective else None)
+        return SparseCodes(Z[0] if single else Z, torch.stack(hist) if hist else None, min(1, n_iter), 0.0)
     forward = _forward_step_fn(X, D, L)
     thr = lam / L
     hist = [_objective(X, D, Z, lam).mean()] if track_objective else None
     Y, t = Z, 1.0
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=n_iter, desc=desc, leave=False)
+    bar = progress_bar(total=n_iter, desc=desc) if progress else None
     k = 0
     for k in range(1, n_iter + 1):
         V = forward(Y)
-        Z_new = torch.relu(V - thr) if nonnegative else V - V.clamp(-thr, thr)   # soft threshold, Eq. (4)
+        Z_new = _soft_threshold(V, thr, nonnegative)                 # soft threshold, Eq. (4)
         if momentum:                                   # FISTA, lesson 03 Eq. (9)
             t_new = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
             Y = torch.lerp(Z_new, Z, -(t - 1.0) / t_new)   # Z_new + (t−1)/t_new · (Z_new − Z)
@@ -287,6 +292,8 @@ class LISTA(nn.Module):
         lam = _lam(lam)
         self.n_layers = check_int(n_layers, "n_layers", low=1)
         L = lipschitz_constant(D)
+        if L == 0:
+            raise ValueError("D must not be all zeros: LISTA starts from ISTA's step 1/L, and L = ‖D‖₂² = 0.")
         m = D.shape[1]
         self.W = nn.Parameter(D.detach().clone() / L)
         self.S = nn.Parameter(torch.eye(m, dtype=D.dtype, device=D.device) - D.detach().T @ D.detach() / L)
@@ -305,15 +312,18 @@ class LISTA(nn.Module):
         theta = self.theta.abs()  # thresholds stay non-negative
         Z = torch.zeros_like(B)
         for t in range(T):
-            V = B + Z @ self.S
-            Z = V.sign() * torch.relu(V.abs() - theta[t])
+            Z = _soft_threshold(B + Z @ self.S, theta[t])
         return Z
 
 
 def train_lista(model: LISTA, X, Z_target, *, n_steps: int = 500, batch_size: int = 256, lr: float = 1e-3,
                 generator=None, progress: bool = False) -> list:
     """Train ``model`` to map ``X: (n, d)`` to the lasso codes ``Z_target: (n, m)`` (mean squared code error,
-    Gregor & LeCun's loss), with Adam on random mini-batches. Returns the list of batch losses."""
+    Gregor & LeCun's loss) with Adam, each of ``n_steps`` steps on ``batch_size`` rows drawn at random
+    (with replacement; ``generator`` per :mod:`lowdim_utils.rng`). Uses :func:`lowdim_utils.training.fit`.
+    Returns the list of batch losses."""
+    if not isinstance(model, LISTA):
+        raise TypeError(f"model must be a LISTA, got {type(model).__name__}.")
     X = as_matrix(X, "X")
     Z_target = as_matrix(Z_target, "Z_target", dtype=X.dtype)
     check_same_device(X=X, Z_target=Z_target, model=model.W)
@@ -321,21 +331,12 @@ def train_lista(model: LISTA, X, Z_target, *, n_steps: int = 500, batch_size: in
         raise ValueError(f"Z_target must have one row per signal ({X.shape[0]}), got shape {tuple(Z_target.shape)}.")
     n_steps = check_int(n_steps, "n_steps", low=1)
     batch_size = check_int(batch_size, "batch_size", low=1)
-    gen = generator if generator is not None else torch.Generator().manual_seed(0)
-    opt = torch.optim.Adam(model.parameters(), lr=check_positive(lr, "lr"))
-    losses = []
-    it = range(n_steps)
-    if progress:
-        from tqdm.auto import tqdm
-        it = tqdm(it, desc="training LISTA")
-    for _ in it:
-        idx = torch.randint(0, X.shape[0], (min(batch_size, X.shape[0]),), generator=gen).to(X.device)
-        loss = ((model(X[idx]) - Z_target[idx]) ** 2).sum(1).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(float(loss.detach()))
-    return losses
+
+    def code_error(m, xb, zb):
+        return ((m(xb) - zb) ** 2).sum(1).mean()
+    hist = fit(model, code_error, (X, Z_target), steps=n_steps, batch_size=min(batch_size, X.shape[0]),
+               sampling="replacement", lr=lr, generator=generator, progress=progress, desc="training LISTA")
+    return hist["step_loss"]
 
 
 # ------------------------------------------------------------------ dictionary learning
@@ -384,16 +385,15 @@ def dictionary_learning(X, n_atoms: int, lam: float, *, n_iter: int = 30, method
     lam = _lam(lam)
     n_iter = check_int(n_iter, "n_iter", low=1)
     coding_iter = check_int(coding_iter, "coding_iter", low=1)
-    if method not in ("mod", "bcd"):
-        raise ValueError(f"method must be 'mod' or 'bcd', got {method!r}.")
-    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    check_choice(method, "method", ("mod", "bcd"))
+    gen = as_generator(generator)
     if D0 is None:
-        idx = torch.randperm(n, generator=gen)[:n_atoms]
+        idx = torch.randperm(n, generator=gen, device=gen.device)[:n_atoms]
         if n_atoms > n:
             raise ValueError(f"n_atoms must be <= n = {n} when D0 is not given (atoms start as signals), "
                              f"got {n_atoms}.")
         D = X[idx.to(X.device)].T.clone()
-        D = D + 1e-3 * torch.randn(D.shape, generator=gen, dtype=X.dtype).to(X.device)  # split duplicate signals
+        D = D + 1e-3 * torch.randn(D.shape, generator=gen, dtype=X.dtype, device=gen.device).to(X.device)  # split duplicates
     else:
         D = _dictionary(D0, X, "D0").clone()
         if D.shape[1] != n_atoms:
@@ -401,11 +401,7 @@ def dictionary_learning(X, n_atoms: int, lam: float, *, n_iter: int = 30, method
     D, _ = normalize_atoms(D)
     Z = torch.zeros(n, n_atoms, dtype=X.dtype, device=X.device)
     history = []
-    it = range(n_iter)
-    if progress:
-        from tqdm.auto import tqdm
-        it = tqdm(it, desc=f"dictionary learning ({method})")
-    for _ in it:
+    for _ in progress_bar(range(n_iter), desc=f"dictionary learning ({method})", disable=not progress):
         Z_new = fista(X, D, lam, n_iter=coding_iter, Z0=Z, track_objective=False).codes
         # FISTA is not monotone: keep, per signal, the better of the old and new codes
         better = _objective(X, D, Z_new, lam) <= _objective(X, D, Z, lam)
@@ -449,22 +445,24 @@ def match_atoms(D_est, D_true):
     return C[rows, cols], rows, cols
 
 
-def image_patches(image, size: int = 8, n: int = 10000, *, remove_mean: bool = True, seed: int = 0):
-    """``n`` random ``size×size`` patches of a grey image ``(h, w)``, flattened: ``(n, size²)`` float32 NumPy.
+def image_patches(image, size: int = 8, n: int = 10000, *, remove_mean: bool = True, generator=None):
+    """``n`` random ``size×size`` patches of a grey image ``(h, w)``, flattened: ``(n, size²)``.
 
+    ``image``: a tensor (any device) or array; the patches are a float tensor on its device
+    (float32 unless the image is float64). Positions are uniform over the image, drawn with
+    ``generator`` (None, an int seed or a ``torch.Generator``; :mod:`lowdim_utils.rng`).
     ``remove_mean`` subtracts each patch's mean grey level (its "DC" component), as is usual
     before sparse coding of natural images (Olshausen & Field 1996).
     """
-    img = np.asarray(image, dtype=np.float32)
-    if img.ndim != 2:
-        raise ValueError(f"image must be a 2-D grey image (h, w), got shape {img.shape}.")
+    img = as_tensor(image, "image", ndim=2).detach()
     size = check_int(size, "size", low=1, high=min(img.shape))
     n = check_int(n, "n", low=1)
-    rng = np.random.default_rng(seed)
-    r = rng.integers(0, img.shape[0] - size + 1, n)
-    c = rng.integers(0, img.shape[1] - size + 1, n)
-    offs = np.arange(size)
+    remove_mean = check_bool(remove_mean, "remove_mean")
+    g = as_generator(generator)
+    r = torch.randint(0, img.shape[0] - size + 1, (n,), generator=g, device=g.device).to(img.device)
+    c = torch.randint(0, img.shape[1] - size + 1, (n,), generator=g, device=g.device).to(img.device)
+    offs = torch.arange(size, device=img.device)
     P = img[r[:, None, None] + offs[None, :, None], c[:, None, None] + offs[None, None, :]].reshape(n, -1)
     if remove_mean:
-        P = P - P.mean(1, keepdims=True)
-    return np.ascontiguousarray(P, dtype=np.float32)
+        P = P - P.mean(1, keepdim=True)
+    return P.contiguous()

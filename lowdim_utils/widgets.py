@@ -8,14 +8,9 @@ says that controls appear when the notebook is run live.
 """
 from __future__ import annotations
 
-import os
+from .progress import is_static
 
 __all__ = ["explore", "is_static"]
-
-
-def is_static() -> bool:
-    """True when lessons are executed headless for the book or the tests."""
-    return os.environ.get("LOWDIM_STATIC", "") == "1"
 
 
 def _parse(name, spec):

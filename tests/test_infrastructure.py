@@ -1,10 +1,10 @@
-"""Unit tests of lowdim_utils' infrastructure: validation, device, seeding, bench, plotting, widgets."""
+"""Unit tests of lowdim_utils' infrastructure: validation, device, seeding, plotting, widgets."""
 import numpy as np
 import pytest
 import torch
 
 import lowdim_utils as lu
-from lowdim_utils import bench, device, validate, widgets
+from lowdim_utils import device, validate, widgets
 
 
 # ------------------------------------------------------------------ validate
@@ -101,54 +101,6 @@ def test_scale_knob(monkeypatch):
     monkeypatch.setenv("LOWDIM_SCALE", "huge")
     with pytest.raises(ValueError, match="LOWDIM_SCALE must be"):
         lu.scale()
-
-
-# ------------------------------------------------------------------ bench
-def test_time_it_takes_the_median_after_warmup():
-    calls = []
-
-    def f():
-        calls.append(1)
-    t = bench.time_it(f, repeats=3, warmup=2)
-    assert len(calls) == 5 and t >= 0
-
-
-def test_time_it_rejects_bad_arguments():
-    with pytest.raises(TypeError, match="fn must be callable"):
-        bench.time_it(3)
-    with pytest.raises(ValueError, match="repeats must be >= 1"):
-        bench.time_it(lambda: None, repeats=0)
-
-
-def test_loglog_slope_recovers_the_exponent():
-    n = np.array([10, 20, 40, 80.0])
-    assert abs(bench.fit_loglog_slope(n, 3 * n**2) - 2) < 1e-9
-    with pytest.raises(ValueError, match="positive"):
-        bench.fit_loglog_slope([1, 2], [0, 1])
-    with pytest.raises(ValueError, match="equal length"):
-        bench.fit_loglog_slope([1, 2, 3], [1, 2])
-
-
-def test_benchmark_table_ratio_and_plot():
-    b = bench.Benchmark("t", size_label="n")
-    for n in (10, 20):
-        b.add("slow", n, 2.0 * n)
-        b.add("fast", n, 1.0 * n)
-    t = b.table()
-    assert list(t.index) == [10, 20] and set(t.columns) == {"slow", "fast"}
-    assert b.ratio("slow", "fast") == pytest.approx(2.0)
-    with pytest.raises(KeyError, match="was not benchmarked"):
-        b.ratio("slow", "missing")
-    ax = b.plot()
-    assert len(ax.get_lines()) == 2 and "slope 1.00" in ax.get_legend().get_texts()[0].get_text()
-    with pytest.raises(ValueError, match="no timings"):
-        bench.Benchmark().table()
-
-
-def test_benchmark_run_times_a_function():
-    b = bench.Benchmark()
-    sec = b.run("sum", 100, sum, range(100), repeats=2)
-    assert sec >= 0 and b.table().shape == (1, 1)
 
 
 # ------------------------------------------------------------------ plotting

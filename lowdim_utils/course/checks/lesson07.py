@@ -2,7 +2,7 @@
 import numpy as np
 import scipy.linalg
 
-from ..exercises import Feedback, exercise, expect, expect_array, expect_close
+from ..registry import Feedback, exercise, expect, expect_array, expect_close
 
 LESSON = "07_manifold_learning"
 

@@ -1,7 +1,7 @@
 """Checks of lesson 05's exercises (intrinsic dimension)."""
 import numpy as np
 
-from ..exercises import Feedback, exercise, expect, expect_array
+from ..registry import Feedback, exercise, expect, expect_array
 
 LESSON = "05_intrinsic_dimension"
 
@@ -102,7 +102,7 @@ def _pca_dim_off_by_one(X, threshold=0.9):
 # ----------------------------------------------------------------------------- 05.twonn
 
 def _twonn_ref(X):
-    from ..intrinsic import twonn
+    from ...intrinsic import twonn
     return twonn(np.asarray(X, dtype=np.float64))
 
 
@@ -189,7 +189,7 @@ def _local_sums(X, k):
 
 @exercise("05.mle", lesson=LESSON, function="mle_np", title="Levina–Bickel MLE")
 def _test_mle(f):
-    from ..intrinsic import mle_dimension
+    from ...intrinsic import mle_dimension
     for X, k in [(_sphere(3), 5), (_cube(4), 12), (_sphere(5, n=300, d=3, D=8), 8)]:
         out = _unchanged(f, X, k)
         if out is not None and not np.all(np.isfinite(np.asarray(out, dtype=float))):

@@ -1,7 +1,7 @@
 """Checks of lesson 04's exercises (low-rank plus sparse: robust PCA)."""
 import numpy as np
 
-from ..exercises import Feedback, exercise, expect, expect_array, expect_close
+from ..registry import Feedback, exercise, expect, expect_array, expect_close
 
 LESSON = "04_robust_pca"
 

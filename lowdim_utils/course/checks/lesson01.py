@@ -1,7 +1,7 @@
 """Checks of lesson 01's exercises (PCA and the SVD)."""
 import numpy as np
 
-from ..exercises import Feedback, exercise, expect, expect_array, expect_close, expect_orthonormal_columns
+from ..registry import Feedback, exercise, expect, expect_array, expect_close, expect_orthonormal_columns
 
 LESSON = "01_pca_svd"
 

@@ -1,7 +1,7 @@
 """Checks of lesson 00's exercise (introduction)."""
 import numpy as np
 
-from ..exercises import exercise, expect, expect_array, expect_close
+from ..registry import exercise, expect, expect_array, expect_close
 
 LESSON = "00_introduction"
 

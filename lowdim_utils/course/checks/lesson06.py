@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 import torch
 
-from ..exercises import Feedback, exercise, expect, expect_array, expect_close
+from ..registry import Feedback, exercise, expect, expect_array, expect_close
 
 LESSON = "06_lora"
 

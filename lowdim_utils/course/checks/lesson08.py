@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from ..exercises import Feedback, exercise, expect, expect_array, expect_close
+from ..registry import Feedback, exercise, expect, expect_array, expect_close
 
 LESSON = "08_autoencoders"
 
@@ -69,7 +69,7 @@ def _gmm_case(seed, n=40, m=3, d=2):
 
 
 def _score_ref(x, means, sigma, weights):
-    from ..autoencoders import gmm_score
+    from ...autoencoders import gmm_score
     return gmm_score(torch.from_numpy(x), torch.from_numpy(means), float(sigma),
                      torch.from_numpy(weights)).numpy()
 

@@ -1,7 +1,7 @@
 """Instructor tools: release lessons without solutions, grade submitted notebooks.
 
-    python -m lowdim_utils.instructor release --out release/ [LESSON ...]
-    python -m lowdim_utils.instructor grade SUBMISSION.ipynb [--timeout 600] [--out report.json]
+    python -m lowdim_utils.course.instructor release --out release/ [LESSON ...]
+    python -m lowdim_utils.course.instructor grade SUBMISSION.ipynb [--timeout 600] [--out report.json]
 
 ``release`` copies the chosen lessons (default: all) with their outputs and solution cells
 (tagged ``solution``) removed, the
@@ -26,13 +26,23 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from .layout import checkout_root
+
 _CHECK_RE = re.compile(r"""check\(\s*["']([0-9A-Za-z_.\-]+)["']""")
 
 __all__ = ["release", "grade", "exercises_in", "main"]
 
 
+def _root() -> Path:
+    root = checkout_root()
+    if root is None:
+        raise SystemExit("the instructor tools work on a checkout of the course (with notebooks/ and "
+                         "solutions/), not on an installed copy of lowdim_utils.")
+    return root
+
+
 def _lessons(names):
+    ROOT = _root()
     all_nb = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if not names:
         return all_nb
@@ -45,6 +55,7 @@ def _lessons(names):
 def release(out: Path, lessons=None) -> Path:
     """Write a solution-free classroom copy of the course to ``out``; return it."""
     import nbformat
+    ROOT = _root()
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"--out {out} exists and is not empty; choose a new folder.")
@@ -156,7 +167,7 @@ def format_report(report: dict) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m lowdim_utils.instructor", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m lowdim_utils.course.instructor", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("release", help="write a classroom copy without solutions")
     r.add_argument("lessons", nargs="*", help="notebook stems, e.g. 01_pca_svd (default: all)")

@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 
-from ..exercises import Feedback, exercise, expect, expect_array, expect_close
+from ..registry import Feedback, exercise, expect, expect_array, expect_close
 
 LESSON = "03_sparse_coding"
 

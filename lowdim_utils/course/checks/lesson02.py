@@ -1,7 +1,7 @@
 """Checks of lesson 02's exercises (random projections)."""
 import numpy as np
 
-from ..exercises import Feedback, exercise, expect, expect_array
+from ..registry import Feedback, exercise, expect, expect_array
 
 LESSON = "02_random_projections"
 
