@@ -47,7 +47,7 @@ sync: $(STAMP)
 	$(BIN)/jupytext --to ipynb --execute $(NB)
 
 release: $(STAMP)
-	$(BIN)/python -m lowdim_utils.instructor release --out $(or $(OUT),release)
+	$(BIN)/python -m lowdim_utils.course.instructor release --out $(or $(OUT),release)
 
 clean:
 	rm -rf _build release

@@ -9,9 +9,9 @@ The package is layered; code flows one way, from the bottom up (``tests/test_lay
 enforces it, reading :data:`LAYERS`):
 
 1. **infrastructure** — :mod:`~lowdim_utils.validate` (input checks, the data policy),
-   :mod:`~lowdim_utils.rng` (the randomness policy), :mod:`~lowdim_utils.device` (device,
-   seeding, threads, :func:`setup`), :mod:`~lowdim_utils.progress`,
-   :mod:`~lowdim_utils.plotting`, :mod:`~lowdim_utils.widgets`, :mod:`~lowdim_utils.data`,
+   :mod:`~lowdim_utils.rng` (the randomness policy), :mod:`~lowdim_utils.plotting`,
+   :mod:`~lowdim_utils.device` (device, seeding, threads, :func:`setup`),
+   :mod:`~lowdim_utils.progress`, :mod:`~lowdim_utils.widgets`, :mod:`~lowdim_utils.data`,
    :mod:`~lowdim_utils.bench`;
 2. **shared primitives** — :mod:`~lowdim_utils.neighbors` (k-nearest neighbours),
    :mod:`~lowdim_utils.prox` (soft thresholding), :mod:`~lowdim_utils.signs` (sign conventions),
@@ -37,7 +37,7 @@ __version__ = "0.2.0"
 #: which they may import one another: a module may import any module of a lower layer and
 #: the modules listed before it in its own layer.
 LAYERS: dict[str, list[str]] = {
-    "infrastructure": ["validate", "rng", "device", "progress", "plotting", "widgets", "data", "bench"],
+    "infrastructure": ["validate", "rng", "plotting", "device", "progress", "widgets", "data", "bench"],
     "primitives": ["neighbors", "prox", "signs", "training"],
     "families": ["linear", "projections", "sparse", "robust", "intrinsic", "subspace", "lora", "manifold",
                  "autoencoders"],

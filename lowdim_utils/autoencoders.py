@@ -218,7 +218,8 @@ class VAE(nn.Module):
 
     @staticmethod
     def reparameterize(mu, logvar, generator=None):
-        """``z = mu + exp(logvar / 2) ⊙ ε`` with ``ε ~ N(0, I)`` (Eq. (11)): differentiable in mu, logvar."""
+        """``z = mu + exp(logvar / 2) ⊙ ε`` with ``ε ~ N(0, I)`` (lesson 08's reparameterisation trick):
+        differentiable in mu and logvar."""
         return mu + torch.exp(0.5 * logvar) * _randn_like(mu, generator)
 
     def decode(self, z):

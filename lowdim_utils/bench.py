@@ -64,7 +64,7 @@ import numpy as np
 import torch
 
 from .device import synchronize, threads as _thread_limits
-from .validate import check_int, check_positive
+from .validate import check_choice, check_int, check_positive
 
 __all__ = ["measure", "Timing", "time_it", "Benchmark", "fit_loglog_slope", "FAST_CALL", "MIN_RUN_TIME"]
 
@@ -122,12 +122,6 @@ def _check_device(device) -> torch.device | None:
         return torch.device(device)
     except RuntimeError:
         raise ValueError(f"device must name a torch device such as 'cpu', 'cuda' or 'mps', got {device!r}.") from None
-
-
-def _check_choice(value, name: str, choices) -> str:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}.")
-    return value
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -338,7 +332,7 @@ class Benchmark:
         """A pandas table, one row per size and one column per method, of the median seconds
         (``stat="median"``) or of their interquartile ranges (``stat="iqr"``; NaN where unknown)."""
         import pandas as pd
-        _check_choice(stat, "stat", _STATS)
+        check_choice(stat, "stat", _STATS)
         if not self.rows:
             raise ValueError("no timings recorded yet: call run() or add() first.")
         df = pd.DataFrame(self.rows)
@@ -362,7 +356,7 @@ class Benchmark:
         A pandas DataFrame of strings: it renders in a notebook and prints as plain text;
         ``.attrs["caption"]`` holds the same statement with the title.
         """
-        _check_choice(unit, "unit", tuple(_UNITS))
+        check_choice(unit, "unit", tuple(_UNITS))
         med, iqr = self.table("median"), self.table("iqr")
         cells = med.copy().astype(object)
         for m in med.columns:

@@ -1,4 +1,6 @@
-"""Test-suite setup: network guard everywhere, headless plotting, static widgets, CPU only."""
+"""Test-suite setup: network guard everywhere, headless plotting, static widgets, CPU kernels,
+a ``device`` fixture over every device present, and oracle libraries that must import in CI."""
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -28,7 +30,45 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")  # this process only
 
+import torch  # noqa: E402
+
+
+def _devices():
+    """Every device this machine has: the CPU, plus CUDA and MPS when present. The notebook
+    kernels stay on the CPU (LOWDIM_DEVICE above); unit tests that take ``device`` run on all."""
+    out = ["cpu"]
+    if torch.cuda.is_available():
+        out.append("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        out.append("mps")
+    only = os.environ.get("LOWDIM_TEST_DEVICES")   # e.g. "cuda" for `make gpu-check`
+    if only:
+        out = [d for d in out if d in only.split(",")]
+    return out
+
+
+@pytest.fixture(params=_devices())
+def device(request):
+    """A torch.device; each test using it runs once per device present (cpu, cuda, mps)."""
+    return torch.device(request.param)
+
+
+def require_oracle(module: str):
+    """Import an oracle library. Where it is missing the test is skipped — except under
+    ``LOWDIM_STRICT_ORACLES=1`` (set by ``make test``, hence CI), where a missing or broken oracle
+    is a failure: a broken install must not pass as a skipped comparison."""
+    if os.environ.get("LOWDIM_STRICT_ORACLES") == "1":
+        try:
+            return importlib.import_module(module)
+        except Exception as exc:  # ImportError, or an oracle that crashes on import
+            pytest.fail(f"the oracle library {module!r} does not import ({type(exc).__name__}: {exc}); "
+                        f"`make test` requires it (install with `pip install -e '.[oracle]'`).")
+    return pytest.importorskip(module)
+
 
 @pytest.fixture
 def root():
     return ROOT
+
+
+sys.path.insert(0, str(Path(__file__).parent))   # `from conftest import ...` in the test modules

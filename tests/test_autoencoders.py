@@ -114,7 +114,7 @@ def test_train_autoencoder_is_deterministic_and_stops_early():
     for _ in range(2):
         torch.manual_seed(5)
         vae = VAE(12, 2, (8,), likelihood="gaussian")
-        runs.append(train_autoencoder(vae, X, epochs=3, batch_size=32, seed=7, progress=False))
+        runs.append(train_autoencoder(vae, X, epochs=3, batch_size=32, generator=7, progress=False))
     assert runs[0]["loss"] == runs[1]["loss"] and set(runs[0]) >= {"loss", "recon", "kl", "elbo", "epochs"}
     seen = []
     ae = LinearAutoencoder(12, 3, generator=torch.Generator().manual_seed(0))
@@ -157,15 +157,17 @@ def test_vae_elbo_terms_and_shapes():
     assert len(mlp((4, 5, 6, 7))) == 5
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_models_run_on_gpu():
+def test_models_run_on_device(device):
     X = torch.rand(64, 6)
-    for model in (LinearAutoencoder(6, 2), DenoisingAE(6, (8,)), VAE(6, 2, (8,))):
-        model.to("cuda")
-        h = train_autoencoder(model, X, epochs=2, batch_size=16, progress=False)
+    for model in (LinearAutoencoder(6, 2, generator=0), DenoisingAE(6, (8,)), VAE(6, 2, (8,))):
+        model.to(device)
+        h = train_autoencoder(model, X, epochs=2, batch_size=16, generator=0, progress=False)
         assert math.isfinite(h["loss"][-1])
-    x = torch.randn(5, 2, device="cuda")
-    assert gmm_score(x, torch.zeros(3, 2, device="cuda"), 1.0).device.type == "cuda"
+        assert next(model.parameters()).device.type == device.type
+    x = torch.randn(5, 2, device=device)
+    assert gmm_score(x, torch.zeros(3, 2, device=device), 1.0).device.type == device.type
+    s, lab = gmm_sample(20, torch.zeros(3, 2, device=device), 1.0, generator=0)
+    assert s.device.type == lab.device.type == device.type
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -275,7 +275,7 @@ def _noop():
     (lambda: bench.Benchmark(threads=0), ValueError, "threads must be >= 1"),
     (lambda: bench.Benchmark().run("a", 1, None), TypeError, "fn must be callable"),
     (lambda: bench.Benchmark().run("a", 1, _noop, threads=-2), ValueError, "threads must be >= 1"),
-    (lambda: make_benchmark().table(stat="mean"), ValueError, r"stat must be one of \('median', 'iqr'\)"),
+    (lambda: make_benchmark().table(stat="mean"), ValueError, r"stat must be one of \['median', 'iqr'\]"),
     (lambda: make_benchmark().report(unit="min"), ValueError, "unit must be one of"),
     (lambda: bench.Benchmark().add("a", 1, -1.0), ValueError, "seconds must be"),
     (lambda: bench.Benchmark().add("a", 1, 1.0, iqr="x"), TypeError, "iqr must be"),

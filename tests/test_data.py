@@ -276,7 +276,7 @@ def test_registry_lists_every_dataset_with_licence_and_source():
     ("wordnet_nouns", {"relations": ["hypernyms"]}, ValueError, "relations must be a non-empty subset of"),
     ("wordnet_nouns", {"relations": "hypernym"}, TypeError, "relations must be a list of names"),
     ("wordnet_nouns", {"root": "unicorn.n.99"}, ValueError, "root must be a noun synset name"),
-    ("wordnet_nouns", {"max_depth": -1}, ValueError, "max_depth must be None or an integer >= 0"),
+    ("wordnet_nouns", {"max_depth": -1}, ValueError, "max_depth must be >= 0"),
     ("mushroom_body", {"hemisphere": "centre"}, ValueError, "hemisphere must be one of ['left', 'right']"),
     ("mini_newsgroups", {"remove_headers": None}, TypeError, "remove_headers must be True or False"),
 ])

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lowdim_utils import instructor
+from lowdim_utils.course import instructor
 
 ROOT = Path(__file__).resolve().parents[1]
 

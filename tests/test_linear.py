@@ -125,6 +125,69 @@ def test_float32_in_float32_out():
     assert linear.pca(X, 3).components.dtype == torch.float32
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_subspace_angles_of_rank_deficient_inputs_match_scipy(seed):
+    # linearly dependent and zero columns add no direction: a QR basis would invent one
+    from scipy.linalg import subspace_angles as sp_angles
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((30, 3))
+    A = np.c_[base, base @ rng.standard_normal((3, 2)), np.zeros((30, 1))]      # rank 3 in 6 columns
+    B = np.c_[base[:, :2] + 0.1 * rng.standard_normal((30, 2)), rng.standard_normal((30, 2))]
+    B = np.c_[B, B[:, :1] * 2.0]                                                  # rank 4 in 5 columns
+    ours = linear.subspace_angles(torch.from_numpy(A), torch.from_numpy(B)).numpy()
+    ref = np.sort(sp_angles(A, B))
+    assert ours.shape == ref.shape == (3,)
+    np.testing.assert_allclose(ours, ref, atol=1e-10)
+    # a subspace against itself, given twice over: all angles 0
+    np.testing.assert_allclose(linear.subspace_angles(A, np.c_[A, A]).numpy(), 0.0, atol=1e-7)
+
+
+def test_pca_validates_its_input_once(monkeypatch):
+    # pca used to validate X three times (pca -> center -> svd -> flip_signs); each check is a
+    # device sync on a GPU. Count the finiteness checks of one call.
+    from lowdim_utils import validate
+    calls = []
+    real = validate.as_tensor
+
+    def counting(x, name, **kw):
+        calls.append(name)
+        return real(x, name, **kw)
+    monkeypatch.setattr(validate, "as_tensor", counting)
+    monkeypatch.setattr(linear, "as_matrix", lambda x, name, **kw: counting(x, name, ndim=2, **kw))
+    linear.pca(lowrank(), 3)
+    assert calls == ["X"]
+    calls.clear()
+    linear.pca(lowrank(), 3, method="randomized", generator=0)
+    assert calls == ["X"]
+
+
+def test_randomness_follows_the_package_policy():
+    X = lowrank()
+    # an int seed: the same numbers each call; None: torch's global generator
+    a, b = linear.randomized_svd(X, 3, n_iter=0, generator=7), linear.randomized_svd(X, 3, n_iter=0, generator=7)
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    torch.manual_seed(1)
+    c = linear.power_iteration(X, 2, n_iter=1)[1]
+    torch.manual_seed(2)
+    d = linear.power_iteration(X, 2, n_iter=1)[1]
+    torch.manual_seed(1)
+    e = linear.power_iteration(X, 2, n_iter=1)[1]
+    assert not torch.equal(c, d) and torch.equal(c, e)
+
+
+def test_on_device(device):
+    X = lowrank()
+    Xd = X.to(device)
+    r, ref = linear.pca(Xd, 3), linear.pca(X, 3)
+    assert r.components.device.type == device.type
+    torch.testing.assert_close(r.components.cpu(), ref.components, atol=1e-8, rtol=0)
+    U, S, Vt = linear.randomized_svd(Xd, 4, generator=0)
+    Ur, Sr, Vtr = linear.randomized_svd(X, 4, generator=0)     # the same seed, the same test matrix
+    torch.testing.assert_close(S.cpu(), Sr, atol=1e-8, rtol=1e-8)
+    angles = linear.subspace_angles(Vt.T.cpu(), Vtr.T)
+    assert float(angles.max()) < 1e-6
+
+
 def test_numpy_input_is_accepted():
     X = lowrank().numpy()
     assert linear.pca(X, 2).components.shape == (2, 50)
@@ -135,7 +198,7 @@ def test_numpy_input_is_accepted():
     (lambda X: linear.pca(X, 0), ValueError, "k must satisfy 1 <= k"),
     (lambda X: linear.pca(X, 51), ValueError, r"k must satisfy 1 <= k <= min\(n, d\) = 50"),
     (lambda X: linear.pca(X, 2.0), TypeError, "k must be an integer"),
-    (lambda X: linear.pca(X, 2, method="magic"), ValueError, "method must be 'full' or 'randomized'"),
+    (lambda X: linear.pca(X, 2, method="magic"), ValueError, r"method must be one of \['full', 'randomized'\]"),
     (lambda X: linear.pca(X[0], 2), ValueError, "X must have 2 dimensions"),
     (lambda X: linear.pca(X[:1], 1), ValueError, "X must have at least 2 rows"),
     (lambda X: linear.randomized_svd(X, 3, oversample=-1), ValueError, "oversample must be >= 0"),
@@ -143,7 +206,9 @@ def test_numpy_input_is_accepted():
     (lambda X: linear.power_iteration(X, 3, n_iter=0), ValueError, "n_iter must be >= 1"),
     (lambda X: linear.randomized_range_finder(X, 500), ValueError, "size must be <= 50"),
     (lambda X: linear.subspace_angles(X, X[:10]), ValueError, "A and B must have the same number of rows"),
-    (lambda X: linear.flip_signs(X[:, :3], X[:2]), ValueError, "U and Vt must share the rank dimension"),
+    (lambda X: linear.flip_svd(X[:, :3], X[:2]), ValueError, "U and Vt must share the rank dimension"),
+    (lambda X: linear.subspace_angles(X, torch.zeros_like(X)), ValueError, "B has rank 0"),
+    (lambda X: linear.randomized_svd(X, 3, generator="0"), TypeError, "generator must be None, an int seed"),
     (lambda X: linear.halko_bound(torch.ones(10), 3, 1), ValueError, "oversample must be >= 2"),
     (lambda X: linear.pca(X, 2).transform(X[:, :10]), ValueError, "X must have 50 columns"),
     (lambda X: linear.pca(X, 2).inverse_transform(X[:, :3]), ValueError, "Z must have 2 columns"),

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from conftest import require_oracle
 from lowdim_utils import lora
 
 
@@ -132,11 +133,10 @@ def test_apply_lora_counts_and_freezing():
     assert set(lora.lora_layers(model)) == {"0", "2"}
     assert torch.equal(model(x), y0)
     expected = 3 * (12 + 9) + 3 * (9 + 9) + (9 * 4 + 4)
-    assert lora.count_trainable(model) == expected
+    assert lora.count_parameters(model) == expected
     assert lora.lora_parameter_count(12, 9, 3) == 3 * 21
-    trainable, total = lora.count_parameters(model)
-    assert trainable == expected and total == expected - (9 * 4 + 4) + sum(
-        p.numel() for p in _mlp().parameters())
+    total = lora.count_parameters(model, trainable_only=False)
+    assert total == expected - (9 * 4 + 4) + sum(p.numel() for p in _mlp().parameters())
     model(x).sum().backward()
     got = {n for n, p in model.named_parameters() if p.grad is not None}
     assert got == {"0.lora_A", "0.lora_B", "2.lora_A", "2.lora_B", "4.weight", "4.bias"}
@@ -191,12 +191,14 @@ def test_bad_inputs_of_the_layer_and_helpers():
         lora.LoRALinear(nn.Linear(4, 3), 4)
     with pytest.raises(ValueError, match="alpha must be finite and > 0"):
         lora.LoRALinear(nn.Linear(4, 3), 1, alpha=float("inf"))
-    with pytest.raises(TypeError, match="dropout must be a probability"):
+    with pytest.raises(TypeError, match="dropout must be a real number"):
         lora.LoRALinear(nn.Linear(4, 3), 1, dropout="0.1")
+    with pytest.raises(ValueError, match=r"dropout must lie in \[0, 1\)"):
+        lora.LoRALinear(nn.Linear(4, 3), 1, dropout=1.0)
     with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
         lora.apply_lora("model", 1)
     with pytest.raises(TypeError, match="model must be"):
-        lora.count_trainable([1, 2])
+        lora.count_parameters([1, 2])
     with pytest.raises(ValueError, match="r must be <= 3"):
         lora.lora_parameter_count(3, 5, 4)
     m = lora.apply_lora(_mlp(), 1, target=["0"])
@@ -251,7 +253,7 @@ def test_svd_init_bad_inputs():
 
 # ------------------------------------------------------------------ the oracle: Hugging Face peft
 def test_equal_to_peft_for_equal_factors():
-    peft = pytest.importorskip("peft")
+    peft = require_oracle("peft")
     base = _mlp(3)
     ours = lora.apply_lora(copy.deepcopy(base), 3, 12.0, target=["0", "2"], trainable=["4"])
     for layer in lora.lora_layers(ours).values():
@@ -266,6 +268,46 @@ def test_equal_to_peft_for_equal_factors():
             t.lora_B["default"].weight.copy_(getattr(ours, name).lora_B)
         x = torch.randn(8, 12, dtype=torch.float64)
         assert torch.allclose(ours(x), theirs(x), rtol=0, atol=1e-12)
-        assert lora.count_trainable(ours) == sum(p.numel() for p in theirs.parameters() if p.requires_grad)
+        assert lora.count_parameters(ours) == sum(p.numel() for p in theirs.parameters() if p.requires_grad)
         merged = theirs.merge_and_unload()
         assert torch.allclose(lora.merge_all(ours)(x), merged(x), rtol=0, atol=1e-12)
+
+
+def test_parent_that_reads_weight_directly_multihead_attention():
+    # nn.MultiheadAttention does not call out_proj: it passes out_proj.weight / .bias to its
+    # functional kernel. The adapter must still act (and train) there, not be silently skipped.
+    torch.manual_seed(0)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True, dtype=torch.float64)
+    x = torch.randn(3, 5, 8, dtype=torch.float64)
+    y0, _ = mha(x, x, x)
+    lora.apply_lora(mha, 2, target="out_proj", generator=0)
+    layer = mha.out_proj
+    y1, _ = mha(x, x, x)
+    torch.testing.assert_close(y1, y0)                       # B = 0: the adapted module starts equal
+    with torch.no_grad():
+        layer.lora_B.normal_(generator=torch.Generator().manual_seed(1))
+    y2, _ = mha(x, x, x)
+    # the oracle: the same attention with the effective weight W0 + ΔW written into a plain copy
+    ref = nn.MultiheadAttention(8, 2, batch_first=True, dtype=torch.float64)
+    ref.load_state_dict({k.replace("out_proj.base.", "out_proj."): v for k, v in mha.state_dict().items()
+                         if "lora_" not in k})
+    with torch.no_grad():
+        ref.out_proj.weight.copy_(layer.base.weight + layer.delta_weight())
+    torch.testing.assert_close(y2, ref(x, x, x)[0])
+    assert not torch.allclose(y2, y0)
+    y2.sum().backward()
+    assert layer.lora_A.grad is not None and float(layer.lora_B.grad.abs().sum()) > 0
+    assert layer.base.weight.grad is None                    # the base stays frozen
+    layer.merge()
+    torch.testing.assert_close(mha(x, x, x)[0], y2.detach())   # merged: weight is W0 + ΔW itself
+
+
+def test_on_device(device):
+    torch.manual_seed(0)
+    model = _mlp().to(device)
+    lora.apply_lora(model, 2, target=["0"], generator=0)
+    x = torch.randn(4, 12, dtype=torch.float64, device=device)
+    out = model(x)
+    assert out.device.type == device.type
+    lora.merge_all(model)
+    torch.testing.assert_close(model(x), out)

@@ -62,6 +62,17 @@ def test_every_lesson_is_in_the_book():
     assert not missing, f"lessons missing from _toc.yml: {missing}"
 
 
-def test_lesson_01_has_five_checked_claims():
-    nb = nbformat.read(ROOT / "notebooks" / "01_pca_svd.ipynb", as_version=4)
-    assert sum(CHECK in c.metadata.get("tags", []) for c in nb.cells) >= 5
+def test_sanitizer_masks_addresses_but_not_sizes():
+    import configparser
+    import re
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "tests" / "sanitize.cfg")
+    rules = [(re.compile(cfg[sec]["regex"]), cfg[sec]["replace"]) for sec in cfg.sections()]
+
+    def clean(text):
+        for rx, rep in rules:
+            text = rx.sub(rep, text)
+        return text
+    assert clean("a 20x20 grid, 0x10 steps") == "a 20x20 grid, 0x10 steps"
+    assert clean("<Figure at 0x7f3a2c1b4d50>") == "<Figure at <ADDR>>"
+    assert clean("took 12.5 ms") == "took <TIME>"

@@ -133,6 +133,20 @@ def test_project_is_differentiable():
     torch.testing.assert_close(X.grad, R.to_dense().sum(0).expand(10, 50))
 
 
+def test_project_on_device(device):
+    X = points(30, 200, seed=3)
+    for R in (P.gaussian_matrix(200, 20, generator=1, dtype=torch.float64),
+              P.sparse_matrix(200, 20, generator=1, dtype=torch.float64)):
+        Rd = R.to(device)
+        Y = P.project(X.to(device), Rd)
+        assert Y.device.type == device.type
+        torch.testing.assert_close(Y.cpu(), P.project(X, R))
+    # one seed, one matrix, whatever the device it is moved to
+    assert torch.equal(P.gaussian_matrix(50, 5, generator=1, device=device).cpu(), P.gaussian_matrix(50, 5, generator=1))
+    A = torch.ones(8, 8) - torch.eye(8)
+    torch.testing.assert_close(P.fastrp(A.to(device), 4, generator=2).cpu(), P.fastrp(A, 4, generator=2))
+
+
 def test_matrices_are_seeded_and_device_independent():
     a = P.sparse_matrix(500, 40, generator=11)
     b = P.sparse_matrix(500, 40, generator=torch.Generator().manual_seed(11))

@@ -167,7 +167,7 @@ def test_dictionary_learning_recovers_planted_atoms(method):
     for i in range(n):
         Z[i, rng.choice(m, 2, replace=False)] = rng.standard_normal(2)
     X = torch.from_numpy(Z @ D_true.T)
-    res = sparse.dictionary_learning(X, m, 0.05, n_iter=40, method=method, coding_iter=50)
+    res = sparse.dictionary_learning(X, m, 0.05, n_iter=40, method=method, coding_iter=50, generator=0)
     norms = res.dictionary.norm(dim=0)
     assert (norms <= 1 + 1e-9).all()
     h = np.array(res.history)
@@ -187,11 +187,42 @@ def test_match_atoms_sign_and_permutation():
     assert (perm.numpy()[rows] == cols).all()
 
 
-def test_image_patches_shape_and_mean():
-    img = np.random.default_rng(0).random((40, 50))
-    P = sparse.image_patches(img, 8, 30)
-    assert P.shape == (30, 64) and P.dtype == np.float32
-    np.testing.assert_allclose(P.mean(1), 0, atol=1e-6)
+def test_image_patches_shape_mean_and_positions():
+    img = np.random.default_rng(0).random((40, 50)).astype(np.float32)
+    P = sparse.image_patches(img, 8, 30, generator=0)
+    assert isinstance(P, torch.Tensor) and P.shape == (30, 64) and P.dtype == torch.float32
+    np.testing.assert_allclose(P.mean(1).numpy(), 0, atol=1e-6)
+    raw = sparse.image_patches(img, 8, 30, remove_mean=False, generator=0).numpy()
+    # every raw patch is a window of the image (the oracle: scikit-learn's patch extractor)
+    from sklearn.feature_extraction.image import extract_patches_2d
+    windows = extract_patches_2d(img, (8, 8)).reshape(-1, 64)
+    assert all(np.isclose(windows, row).all(1).any() for row in raw)
+    assert torch.equal(sparse.image_patches(img, 8, 30, generator=0), P)      # an int seed is reproducible
+
+
+def test_all_zero_dictionary_gives_zero_codes_as_the_oracle_does():
+    from sklearn.linear_model import Lasso
+    X, D, _ = problem(5)
+    D0 = torch.zeros_like(D)
+    for solver in (sparse.ista, sparse.fista):
+        res = solver(X, D0, 0.1, n_iter=20)
+        assert torch.equal(res.codes, torch.zeros_like(res.codes)) and res.L == 0.0
+        assert torch.isfinite(res.history).all()
+    assert torch.equal(sparse.ista_step(torch.ones(X.shape[0], D.shape[1], dtype=X.dtype), X, D0, 0.1),
+                       torch.zeros(X.shape[0], D.shape[1], dtype=X.dtype))
+    assert sparse.lipschitz_constant(D0) == 0.0 and sparse.lipschitz_constant(D0, method="power") == 0.0
+    coef = Lasso(alpha=0.1 / X.shape[1], fit_intercept=False).fit(D0.numpy(), X[0].numpy()).coef_
+    np.testing.assert_array_equal(coef, 0.0)
+    with pytest.raises(ValueError, match="D must not be all zeros"):
+        sparse.LISTA(D0, 0.1)
+
+
+def test_fista_on_device(device):
+    X, D, _ = problem(5)
+    res = sparse.fista(X.to(device), D.to(device), 0.1, n_iter=50)
+    assert res.codes.device.type == device.type
+    ref = sparse.fista(X, D, 0.1, n_iter=50)
+    torch.testing.assert_close(res.codes.cpu(), ref.codes, atol=1e-8, rtol=0)
 
 
 # ------------------------------------------------------------------ bad input
@@ -211,7 +242,7 @@ def test_image_patches_shape_and_mean():
     (lambda X, D: sparse.lipschitz_constant(D, method="eig"), ValueError, r"^method must be"),
     (lambda X, D: sparse.dictionary_learning(X, 4, 0.1, method="ksvd"), ValueError, r"^method must be"),
     (lambda X, D: sparse.soft_threshold(X, -1.0), ValueError, r"^t must be finite and >= 0"),
-    (lambda X, D: sparse.image_patches(np.zeros((4, 4, 3))), ValueError, r"^image must be a 2-D"),
+    (lambda X, D: sparse.image_patches(np.zeros((4, 4, 3))), ValueError, r"^image must have 2 dimensions"),
 ])
 def test_bad_input_names_the_argument(call, exc, match):
     X, D, _ = problem()

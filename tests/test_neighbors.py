@@ -1,0 +1,86 @@
+"""Tests of lowdim_utils.neighbors.knn, the one k-NN of the package: scikit-learn as the oracle,
+exact small distances, chunking, data far from the origin, duplicates, devices, bad input."""
+import numpy as np
+import pytest
+import torch
+
+from lowdim_utils.neighbors import knn
+
+
+def test_matches_sklearn():
+    from sklearn.neighbors import NearestNeighbors
+    X = np.random.default_rng(0).standard_normal((300, 7))
+    dist, idx = knn(X, 5, chunk_size=37)          # several blocks
+    ref_d, ref_i = NearestNeighbors(n_neighbors=5).fit(X).kneighbors()
+    np.testing.assert_allclose(dist.numpy(), ref_d, rtol=1e-12)
+    np.testing.assert_array_equal(idx.numpy(), ref_i)
+    assert dist.dtype == torch.float64 and idx.dtype == torch.int64
+
+
+def test_small_distances_are_exact():
+    # pairs of points 1e-3 apart in a cloud of size 100: in float32 the matrix-product form
+    # (|a|^2 + |b|^2 - 2ab) has errors ~1e-3 in the squared distance; recomputing the chosen
+    # neighbours' distances directly keeps them to float32 round-off
+    rng = np.random.default_rng(1)
+    A = 100 * rng.standard_normal((100, 3))
+    X = torch.from_numpy(np.concatenate([A, A + 1e-3 * rng.standard_normal(A.shape)])).float()
+    d = knn(X, 1)[0][:, 0].double().numpy()
+    Xd = X.double().numpy()
+    ref = np.linalg.norm(Xd[:100] - Xd[100:], axis=1)
+    np.testing.assert_allclose(d, np.r_[ref, ref], rtol=1e-5)
+
+
+@pytest.mark.parametrize("offset", [100.0, 1000.0, 1e4])
+def test_float32_far_from_the_origin_finds_the_same_neighbours(offset):
+    # without centring, the neighbour *sets* drift in float32 once |x| >> distances
+    from sklearn.neighbors import NearestNeighbors
+    X = np.random.default_rng(2).uniform(size=(400, 3))
+    _, ref = NearestNeighbors(n_neighbors=6).fit(X).kneighbors()
+    d32, i32 = knn(torch.from_numpy(X + offset).float(), 6)
+    agree = np.mean([len(set(a) & set(b)) / 6 for a, b in zip(i32.numpy(), ref)])
+    assert agree > 0.99, agree
+
+
+def test_chunking_does_not_change_the_result():
+    X = torch.randn(257, 5, dtype=torch.float64)
+    a = knn(X, 4)
+    for c in (1, 10, 256, 1000):
+        b = knn(X, 4, chunk_size=c)
+        torch.testing.assert_close(b[0], a[0])
+        assert torch.equal(b[1], a[1])
+
+
+def test_self_excluded_duplicates_count_at_distance_zero():
+    X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [3.0, 0.0]])
+    d, i = knn(X, 1)
+    assert i[:, 0].tolist() == [1, 0, 0, 2] or i[:, 0].tolist() == [1, 0, 1, 2]
+    assert d[:2, 0].tolist() == [0.0, 0.0]
+    assert (i != torch.arange(4)[:, None]).all()
+
+
+def test_half_precision_is_computed_in_float32():
+    X = torch.randn(50, 3).half()
+    d, _ = knn(X, 3)
+    assert d.dtype == torch.float32
+
+
+def test_on_device(device):
+    X = torch.randn(300, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    d, i = knn(X.to(device), 4)
+    assert d.device.type == device.type
+    dc, ic = knn(X, 4)
+    torch.testing.assert_close(d.cpu(), dc)
+    assert torch.equal(i.cpu(), ic)
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda: knn(np.random.rand(20, 3), 0), ValueError, "k must be >= 1"),
+    (lambda: knn(np.random.rand(20, 3), 20), ValueError, "k must be <= 19"),
+    (lambda: knn(np.random.rand(20, 3), 2.5), TypeError, "k must be an integer"),
+    (lambda: knn(np.random.rand(20, 3), 3, chunk_size=0), ValueError, "chunk_size must be >= 1"),
+    (lambda: knn(np.random.rand(20), 3), ValueError, "X must have 2 dimensions"),
+    (lambda: knn(np.random.rand(1, 3), 1), ValueError, "X must have at least 2 rows"),
+])
+def test_bad_input_names_the_argument(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
