@@ -26,16 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
-import os
 import signal
 import threading
 import time
-import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .layout import PACKAGE_DIR, solutions_dir
-from .registry import Exercise, ExerciseNotSolved, Feedback, registered
+from .layout import solutions_dir
+from .registry import _OUTCOMES, Exercise, ExerciseNotSolved, Feedback, describe_error, registered
 
 __all__ = ["check", "CheckResult", "run_check", "get_exercise", "all_exercises", "load_solution"]
 
@@ -46,6 +43,9 @@ class _Timeout(BaseException):
 
 def _load_checks():
     from . import checks  # noqa: F401  (registers every lesson's exercises)
+    # the instructor's copy also has wrong answers and hidden parts (a release does not)
+    if importlib.util.find_spec(f"{__package__}.hidden") is not None:
+        from . import hidden  # noqa: F401
 
 
 def get_exercise(name: str) -> Exercise:
@@ -89,10 +89,17 @@ class CheckResult:
     status: str      # passed | not_implemented | failed | error | timeout
     message: str
     seconds: float
+    parts: list = field(default_factory=list)   # [{"title", "weight", "passed", "message", "hidden"}]
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def fraction(self) -> float:
+        """The share of the exercise's points earned: the weights of the passed parts over all weights."""
+        total = sum(p["weight"] for p in self.parts)
+        return sum(p["weight"] for p in self.parts if p["passed"]) / total if total else 0.0
 
 
 @contextlib.contextmanager
@@ -114,50 +121,68 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, old)
 
 
-def _learner_frame(tb) -> str:
-    """'line N of your code' for the innermost frame outside lowdim_utils, when there is one."""
-    here = str(PACKAGE_DIR)
-    frames = [f for f in traceback.extract_tb(tb) if not f.filename.startswith(here)]
-    if not frames:
-        return ""
-    f = frames[-1]
-    return f" (at line {f.lineno}: `{(f.line or '').strip()}`)"
+def _run_test(test, candidate, timeout):
+    """Run one test function under a part collector; returns (outcomes, status, message)."""
+    outcomes = []
+    token = _OUTCOMES.set(outcomes)
+    try:
+        with _time_limit(timeout):
+            test(candidate)
+    except _Timeout:
+        return outcomes, "timeout", (f"your function did not finish within {timeout:g} s: look for a loop "
+                                     "that never ends (e.g. a convergence test that can never become true).")
+    except NotImplementedError:
+        return outcomes, "not_implemented", "not implemented yet."
+    except Feedback as fb:
+        return outcomes, "failed", str(fb)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # the learner's code raised outside any part
+        return outcomes, "error", describe_error(exc)
+    finally:
+        _OUTCOMES.reset(token)
+    return outcomes, "passed", ""
+
+
+def _row(p, passed, message):
+    return dict(title=p.title, weight=p.weight, passed=bool(passed), message=message, hidden=p.hidden)
 
 
 def run_check(name: str, candidate) -> CheckResult:
-    """Run exercise ``name``'s test on ``candidate`` and classify the outcome (never raises)."""
+    """Run exercise ``name``'s check on ``candidate`` — every part, the hidden ones too where this
+    copy of the course has them — and classify the outcome; never raises."""
     ex = get_exercise(name)
     t0 = time.perf_counter()
+    parts = ex.all_parts()
 
-    def result(status, msg):
-        return CheckResult(name, status, msg, time.perf_counter() - t0)
+    def done(status, message, rows):
+        return CheckResult(name, status, message, time.perf_counter() - t0, rows)
 
     if not callable(candidate):
-        return result("failed", f"expected a function `{ex.function}`, got {type(candidate).__name__}.")
-    try:
-        with _time_limit(ex.timeout):
-            ex.test(candidate)
-    except _Timeout:
-        return result("timeout", f"your function did not finish within {ex.timeout:g} s: look for a loop "
-                                 "that never ends (e.g. a convergence test that can never become true).")
-    except NotImplementedError:
-        return result("not_implemented", "not implemented yet.")
-    except Feedback as fb:
-        return result("failed", str(fb))
-    except RecursionError:
-        return result("error", "your function recursed too deeply (RecursionError).")
-    except KeyboardInterrupt:
-        raise
-    except Exception as exc:  # the learner's code raised
-        return result("error", f"your function raised {type(exc).__name__}: {exc}{_learner_frame(exc.__traceback__)}")
-    return result("passed", "passed all checks.")
-
-
-def _grading_log(res: CheckResult) -> None:
-    path = os.environ.get("LOWDIM_GRADING_LOG")
-    if path:
-        with open(path, "a") as f:
-            f.write(json.dumps(res.__dict__) + "\n")
+        msg = f"expected a function `{ex.function}`, got {type(candidate).__name__}."
+        return done("failed", msg, [_row(p, False, msg) for p in parts])
+    outcomes, status, message = _run_test(ex.test, candidate, ex.timeout)
+    if status in ("not_implemented", "timeout"):
+        return done(status, message, [_row(p, False, message) for p in parts])
+    seen = {t: (ok, m) for t, ok, m in outcomes}
+    rows = []
+    for p in parts:
+        if p.hidden:
+            _, hstatus, hmsg = _run_test(p.test, candidate, ex.timeout)
+            rows.append(_row(p, hstatus == "passed", hmsg))
+        elif ex.parts:
+            default = (False, message or "this part was not reached (the check stopped before it).")
+            rows.append(_row(p, *seen.get(p.title, default)))
+        else:                                   # no declared parts: the whole test is one part
+            rows.append(_row(p, status == "passed", message))
+    failed = [r for r in rows if not r["passed"]]
+    if not failed:
+        return done("passed", "passed all checks.", rows)
+    if len(rows) > 1:
+        shown = [r for r in failed if not r["hidden"]] or failed
+        message = f"{len(rows) - len(failed)} of {len(rows)} parts passed. " + "; ".join(
+            f"{r['title']}: {r['message']}" for r in shown if r["message"])
+    return done("error" if status == "error" else "failed", message, rows)
 
 
 def check(name: str, candidate):
@@ -165,7 +190,6 @@ def check(name: str, candidate):
     should go on with (the learner's if it passed, else the course's solution)."""
     ex = get_exercise(name)
     res = run_check(name, candidate)
-    _grading_log(res)
     title = f"Exercise {name}" + (f" ({ex.title})" if ex.title else "")
     if res.passed:
         print(f"✓ {title}: {res.message}")

@@ -1,36 +1,48 @@
-"""Instructor tools: release lessons without solutions, grade submitted notebooks.
+"""Instructor tools: release lessons without answers, grade submitted notebooks.
 
     python -m lowdim_utils.course.instructor release --out release/ [LESSON ...]
-    python -m lowdim_utils.course.instructor grade SUBMISSION.ipynb [--timeout 600] [--out report.json]
+    python -m lowdim_utils.course.instructor grade SUBMISSION.ipynb [--lesson 01_pca_svd] [--out-dir DIR]
+    python -m lowdim_utils.course.instructor grade-all SUBMISSIONS/ --lesson 01_pca_svd [--out-dir DIR]
 
-``release`` copies the chosen lessons (default: all) with their outputs and solution cells
-(tagged ``solution``) removed, the
-package, the data and the install files into a folder, without ``solutions/``, and marks
-the package as a release: an unsolved exercise then stops the lesson with a clear message.
+``release`` writes a classroom copy of the chosen lessons (default: all): notebooks without
+their solution cells (tagged ``solution``) and outputs, each marked with its lesson in its
+metadata; the package without the instructor-only ``course/hidden`` (wrong answers, hidden
+check parts) and without the checks of lessons not released; the data; a learner's README.
+There is no ``solutions/`` in it, so an unsolved exercise stops the lesson with a clear message.
 
-``grade`` executes a submitted notebook in a separate kernel process with a time limit per
-cell and for the whole notebook, records the outcome of every exercise check, and writes a
-JSON report plus a readable table (``.md`` beside it; also printed). Exercises that were
-never reached (the notebook stopped or ran out of time earlier) score 0.
+``grade`` and ``grade-all`` run submissions in a scratch kernel and score them with the
+instructor's checks in a separate process (:mod:`lowdim_utils.course.grading`, whose docstring
+says what the grader guards against and what it does not).
 """
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
+from .grading import DEFAULT_CELL_TIMEOUT, DEFAULT_MEMORY_MB, format_report, grade, grade_all
 from .layout import checkout_root
 
-_CHECK_RE = re.compile(r"""check\(\s*["']([0-9A-Za-z_.\-]+)["']""")
+__all__ = ["release", "grade", "grade_all", "main"]
 
-__all__ = ["release", "grade", "exercises_in", "main"]
+_LEARNER_README = """# LowDim — classroom release
+
+Lessons: {lessons}.
+
+Install the course's package and open the lessons in JupyterLab:
+
+```bash
+python -m venv .venv && .venv/bin/pip install -e '.[lab]'
+.venv/bin/jupyter lab notebooks/
+```
+
+Run each lesson from the top. Where the lesson asks you to write a function, write it in the
+cell marked `# YOUR CODE HERE` and run the check cell below it: it tells you what is right or
+what to fix. This copy has no solutions, so an unsolved exercise stops the lesson there until
+you solve it. Hand in the notebook (`.ipynb`) as your instructor asks; grading re-runs it from
+the top in a fresh kernel, so make sure "Restart Kernel and Run All Cells" works.
+"""
 
 
 def _root() -> Path:
@@ -42,8 +54,8 @@ def _root() -> Path:
 
 
 def _lessons(names):
-    ROOT = _root()
-    all_nb = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    root = _root()
+    all_nb = sorted(p.stem for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if not names:
         return all_nb
     unknown = [n for n in names if n not in all_nb]
@@ -53,136 +65,72 @@ def _lessons(names):
 
 
 def release(out: Path, lessons=None) -> Path:
-    """Write a solution-free classroom copy of the course to ``out``; return it."""
+    """Write a classroom copy of the course, without answers, to ``out``; return it."""
     import nbformat
-    ROOT = _root()
+    root = _root()
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"--out {out} exists and is not empty; choose a new folder.")
     lessons = _lessons(lessons)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     for stem in lessons:
-        nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+        nb = nbformat.read(root / "notebooks" / f"{stem}.ipynb", as_version=4)
         nb.cells = [c for c in nb.cells if "solution" not in c.get("metadata", {}).get("tags", [])]
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
+        nb.metadata["lowdim"] = {"lesson": stem, "release": True}
+        nb.metadata.pop("jupytext", None)          # the release has no paired .py files
         nbformat.write(nb, out / "notebooks" / f"{stem}.ipynb")
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    shutil.copytree(ROOT / "lowdim_utils", out / "lowdim_utils", ignore=ignore)
-    shutil.copytree(ROOT / "data", out / "data", ignore=ignore)
-    for f in ("pyproject.toml", "environment.yml", "README.md"):
-        if (ROOT / f).exists():
-            shutil.copy2(ROOT / f, out / f)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "_data")
+    shutil.copytree(root / "lowdim_utils", out / "lowdim_utils", ignore=ignore)
+    shutil.rmtree(out / "lowdim_utils" / "course" / "hidden", ignore_errors=True)
+    keep = {f"lesson{stem[:2]}.py" for stem in lessons}
+    for f in (out / "lowdim_utils" / "course" / "checks").glob("lesson*.py"):
+        if f.name not in keep:
+            f.unlink()
+    shutil.copytree(root / "data", out / "data", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for f in ("pyproject.toml", "setup.py", "environment.yml", "constraints.txt"):
+        if (root / f).exists():
+            shutil.copy2(root / f, out / f)
+    readme = _LEARNER_README.format(lessons=", ".join(lessons))
+    (out / "README.md").write_text(readme)
     (out / "lowdim_utils" / "_release").write_text(
         "This copy of the course is a classroom release: it ships without solutions.\n")
-    (out / "RELEASE.md").write_text(
-        "# LowDim — classroom release\n\nLessons: " + ", ".join(lessons) + ".\n\n"
-        "Install with `pip install -e '.[lab]'`, open the notebooks in JupyterLab and solve each\n"
-        "exercise where the lesson stops. This release has no solutions.\n")
     return out
-
-
-def exercises_in(notebook: Path) -> list[str]:
-    """Names of the exercises a notebook checks, in order of appearance."""
-    import nbformat
-    nb = nbformat.read(notebook, as_version=4)
-    names = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            for n in _CHECK_RE.findall(cell.source):
-                if n not in names:
-                    names.append(n)
-    return names
-
-
-_RUNNER = r"""
-import sys, nbformat
-from nbclient import NotebookClient
-nb = nbformat.read(sys.argv[1], as_version=4)
-client = NotebookClient(nb, timeout=float(sys.argv[2]), allow_errors=True, kernel_name="python3",
-                        resources={"metadata": {"path": sys.argv[3]}})
-client.execute()
-nbformat.write(nb, sys.argv[4])
-"""
-
-
-def grade(submission: Path, *, timeout: float = 600.0, cell_timeout: float = 120.0, out: Path | None = None) -> dict:
-    """Execute ``submission`` in a separate process and score its exercises; return the report."""
-    from .exercises import get_exercise
-    submission = Path(submission)
-    if not submission.is_file():
-        raise SystemExit(f"submission {submission} does not exist.")
-    names = exercises_in(submission)
-    out = Path(out) if out else submission.with_suffix(".report.json")
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "checks.jsonl"
-        env = dict(os.environ, LOWDIM_GRADING_LOG=str(log), LOWDIM_STATIC="1")
-        env.pop("MPLBACKEND", None)
-        t0 = time.perf_counter()
-        try:
-            proc = subprocess.run([sys.executable, "-c", _RUNNER, str(submission), str(cell_timeout),
-                                   str(submission.parent.resolve()), str(Path(tmp) / "executed.ipynb")],
-                                  env=env, capture_output=True, text=True, timeout=timeout)
-            stopped = None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["error"])[-1]
-        except subprocess.TimeoutExpired:
-            stopped = f"the notebook did not finish within {timeout:g} s"
-        elapsed = time.perf_counter() - t0
-        seen = {}
-        if log.exists():
-            for line in log.read_text().splitlines():
-                r = json.loads(line)
-                seen[r["name"]] = r
-    rows = []
-    for n in names:
-        try:
-            pts = get_exercise(n).points
-        except KeyError:
-            pts = 0.0
-        r = seen.get(n)
-        if r is None:
-            rows.append({"exercise": n, "status": "not_reached", "score": 0.0, "points": pts,
-                         "message": "the notebook stopped before this exercise was checked."})
-        else:
-            rows.append({"exercise": n, "status": r["status"], "score": pts if r["status"] == "passed" else 0.0,
-                         "points": pts, "message": r["message"]})
-    report = {"submission": submission.name, "seconds": round(elapsed, 1), "stopped_early": stopped,
-              "score": sum(r["score"] for r in rows), "max_score": sum(r["points"] for r in rows),
-              "exercises": rows}
-    out.write_text(json.dumps(report, indent=2))
-    out.with_suffix(".md").write_text(format_report(report))
-    return report
-
-
-def format_report(report: dict) -> str:
-    """A Markdown table of a grading report."""
-    lines = [f"# Grading report: {report['submission']}", "",
-             f"Score: **{report['score']:g} / {report['max_score']:g}** "
-             f"(ran {report['seconds']} s{'; stopped early: ' + report['stopped_early'] if report['stopped_early'] else ''})",
-             "", "| exercise | status | score | feedback |", "|---|---|---|---|"]
-    for r in report["exercises"]:
-        msg = r["message"].replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {r['exercise']} | {r['status']} | {r['score']:g}/{r['points']:g} | {msg} |")
-    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m lowdim_utils.course.instructor", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("release", help="write a classroom copy without solutions")
+    r = sub.add_parser("release", help="write a classroom copy without answers")
     r.add_argument("lessons", nargs="*", help="notebook stems, e.g. 01_pca_svd (default: all)")
     r.add_argument("--out", required=True, type=Path)
-    g = sub.add_parser("grade", help="execute a submitted notebook and score its exercises")
-    g.add_argument("submission", type=Path)
-    g.add_argument("--timeout", type=float, default=600.0, help="seconds for the whole notebook")
-    g.add_argument("--cell-timeout", type=float, default=120.0, help="seconds for one cell")
-    g.add_argument("--out", type=Path, default=None, help="report path (default: SUBMISSION.report.json)")
+    for name, helptext in (("grade", "grade one submitted notebook"), ("grade-all", "grade every notebook of a folder")):
+        g = sub.add_parser(name, help=helptext)
+        g.add_argument("path", type=Path, help="a submission .ipynb" if name == "grade" else "a folder of submissions")
+        g.add_argument("--lesson", default=None, help="the lesson answered, e.g. 01_pca_svd "
+                       "(default: from the release's notebook metadata or the file name)")
+        g.add_argument("--cell-timeout", type=float, default=DEFAULT_CELL_TIMEOUT,
+                       help=f"seconds per cell before it is interrupted (default {DEFAULT_CELL_TIMEOUT:g}, as the book)")
+        g.add_argument("--timeout", type=float, default=None, help="seconds for a whole notebook (default: none)")
+        g.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB, help="the kernel's memory limit")
+        g.add_argument("--out-dir", type=Path, default=None,
+                       help="where reports go (default: beside the submission; grade-all: FOLDER/grading)")
     a = ap.parse_args(argv)
     if a.cmd == "release":
         print(f"released to {release(a.out, a.lessons)}")
+        return 0
+    kw = dict(lesson=a.lesson, cell_timeout=a.cell_timeout, timeout=a.timeout, memory_mb=a.memory_mb,
+              out_dir=a.out_dir)
+    if a.cmd == "grade":
+        print(format_report(grade(a.path, **kw)))
     else:
-        rep = grade(a.submission, timeout=a.timeout, cell_timeout=a.cell_timeout, out=a.out)
-        print(format_report(rep))
+        rows = grade_all(a.path, **kw)
+        out = a.out_dir or a.path / "grading"
+        print(f"graded {len(rows)} submissions; scores in {out / 'scores.csv'}")
+        for row in rows:
+            print(f"  {row['submission']:40s} {row['score']!s:>6} / {row['max_score']!s:<6} {row['problem'][:60]}")
     return 0
 
 

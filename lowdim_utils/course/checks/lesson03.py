@@ -1,15 +1,23 @@
-"""Checks of lesson 03's exercises (sparse coding: soft thresholding, ISTA, FISTA)."""
+"""Checks of lesson 03's exercises (sparse coding: soft thresholding, ISTA, FISTA).
+
+References: the course library — :func:`lowdim_utils.prox.soft_threshold`, :func:`lowdim_utils.sparse.ista`,
+:func:`lowdim_utils.sparse.fista`, :func:`lowdim_utils.sparse.lasso_objective`, each tested against
+oracles in ``tests/test_sparse.py`` — and scikit-learn's ``Lasso`` for the minimum.
+"""
 import warnings
 
 import numpy as np
+import torch
 
-from ..registry import Feedback, exercise, expect, expect_array, expect_close
+from ..registry import exercise, expect, expect_array, expect_close, part
+from ._common import later
 
 LESSON = "03_sparse_coding"
 
 
-def _st(v, t):
-    return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
+def _soft(v, t):
+    from ...prox import soft_threshold
+    return soft_threshold(torch.as_tensor(np.asarray(v, dtype=np.float64)), float(t)).numpy()
 
 
 def _problem(seed, d=30, m=60, decay=False):
@@ -27,19 +35,11 @@ def _problem(seed, d=30, m=60, decay=False):
 
 
 def _iterates(x, D, lam, n_iter, momentum):
-    L = np.linalg.norm(D, 2) ** 2
-    z = np.zeros(D.shape[1])
-    y, t = z.copy(), 1.0
-    for _ in range(n_iter):
-        z_new = _st(y - D.T @ (D @ y - x) / L, lam / L)
-        if momentum:
-            t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
-            y = z_new + (t - 1) / t_new * (z_new - z)
-            t = t_new
-        else:
-            y = z_new
-        z = z_new
-    return z
+    """The course library's ISTA/FISTA iterate after n_iter steps from z = 0 (step 1/L, L = ‖D‖₂²)."""
+    from ...sparse import fista, ista
+    solver = fista if momentum else ista
+    return solver(torch.from_numpy(x), torch.from_numpy(D), lam, n_iter=n_iter,
+                  track_objective=False).codes.numpy()
 
 
 def _lasso_sklearn(x, D, lam):
@@ -50,137 +50,94 @@ def _lasso_sklearn(x, D, lam):
 
 
 def _objective(x, D, z, lam):
-    return 0.5 * np.sum((x - D @ z) ** 2) + lam * np.abs(z).sum()
+    from ...sparse import lasso_objective
+    return float(lasso_objective(torch.from_numpy(x), torch.from_numpy(D), torch.from_numpy(z), lam))
 
 
 # ------------------------------------------------------------------ 03.soft
 
-@exercise("03.soft", lesson=LESSON, function="soft_threshold_np", title="soft thresholding", timeout=10)
+@exercise("03.soft", lesson=LESSON, function="soft_threshold_np", title="soft thresholding", timeout=10,
+          parts={"returns a new array of v's shape": 1, "t = 0 is the identity": 1,
+                 "matches the soft-thresholding operator": 2})
 def _test_soft(f):
     v = np.array([-3.0, -1.0, -0.5, 0.0, 0.2, 0.5, 1.5, 4.0])
     v0 = v.copy()
     out = f(v, 0.5)
-    expect(np.array_equal(v, v0), "your function modified its input v in place; return a new array instead.")
-    out = expect_array(out, "soft_threshold_np(v, 0.5)", shape=v.shape)
-    expect_close(out, _st(v, 0.5), "soft_threshold_np(v, 0.5)", atol=1e-12,
-                 hint="Entries with |v| <= t become 0; the others move towards 0 by t and keep their sign.")
-    expect_close(expect_array(f(v, 0.0), "soft_threshold_np(v, 0)"), v, "soft_threshold_np(v, 0)", atol=1e-12,
-                 hint="With t = 0 the operator is the identity.")
+    unchanged = np.array_equal(v, v0)
+    out0 = f(v0.copy(), 0.0)
     V = np.random.default_rng(0).standard_normal((4, 6)) * 2
-    expect_close(expect_array(f(V, 1.0), "soft_threshold_np(V, 1) of a (4, 6) matrix", shape=V.shape), _st(V, 1.0),
-                 "soft_threshold_np(V, 1)", atol=1e-12, hint="Work entrywise with NumPy (np.sign, np.abs, np.maximum).")
+    outV = f(V.copy(), 1.0)
+    with part("returns a new array of v's shape"):
+        expect(unchanged, "your function modified its input v in place; return a new array instead.")
+        expect_array(out, "soft_threshold_np(v, 0.5)", shape=v.shape)
+        expect_array(outV, "soft_threshold_np(V, 1) of a (4, 6) matrix", shape=V.shape)
+    with part("t = 0 is the identity"):
+        expect_close(later(expect_array, out0, "soft_threshold_np(v, 0)", shape=v0.shape), v0, "soft_threshold_np(v, 0)", atol=1e-12,
+                     hint="With t = 0 nothing is shrunk: every entry keeps its value.")
+    with part("matches the soft-thresholding operator"):
+        expect_close(later(expect_array, out, "soft_threshold_np(v, 0.5)", shape=v0.shape), _soft(v0, 0.5), "soft_threshold_np(v, 0.5)", atol=1e-12,
+                     hint="Entries with |v| <= t become 0; the others move towards 0 by t and keep their sign.")
+        expect_close(later(expect_array, outV, "soft_threshold_np(V, 1)", shape=V.shape), _soft(V, 1.0), "soft_threshold_np(V, 1) of a (4, 6) matrix", atol=1e-12,
+                     hint="The operator acts on each entry separately, whatever the shape of the array.")
 
 
-@_test_soft.wrong
-def _soft_hard(v, t):  # hard thresholding keeps the surviving entries unchanged
-    return v * (np.abs(v) > t)
+# ------------------------------------------------------------------ 03.ista, 03.fista
 
+_SHAPE, _FIRST, _LATER, _CONVERGES = ("returns a code of length m, x and D unchanged", "the first step from z = 0",
+                                      "later iterates", "converges to the lasso minimum")
 
-@_test_soft.wrong
-def _soft_relu_only(v, t):  # forgets the negative side
-    return np.maximum(v - t, 0.0)
-
-
-@_test_soft.wrong
-def _soft_no_clip(v, t):  # shrinks but lets small entries cross zero
-    return v - t * np.sign(v)
-
-
-# ------------------------------------------------------------------ 03.ista
 
 def _check_iterative(f, name, momentum, ks, n_conv):
+    runs = []
     for seed in (0, 1):
         x, D, lam = _problem(seed, decay=momentum)
         x0, D0 = x.copy(), D.copy()
-        for k in ks:
-            out = f(x, D, lam, n_iter=k)
-            expect(np.array_equal(x, x0) and np.array_equal(D, D0), "your function modified x or D in place.")
-            z = expect_array(out, f"{name}(x, D, lam, n_iter={k})", shape=(D.shape[1],))
-            ref = _iterates(x, D, lam, k, momentum)
-            first = ("the first step from z = 0 should be S_(λ/L)(Dᵀx / L) with L = ‖D‖₂² "
-                     "(np.linalg.norm(D, 2) ** 2, the squared largest singular value)." if k == 1 else
-                     "the first iterate is right but later ones differ: " +
-                     ("check the momentum: t_(k+1) = (1 + √(1 + 4t_k²))/2 and "
-                      "y = z_new + (t_k − 1)/t_(k+1) · (z_new − z_old), extrapolating from the previous *z*, not y."
-                      if momentum else "each step must start from the previous z."))
-            expect_close(z, ref, f"z after n_iter={k} (seed {seed})", rtol=1e-7, atol=1e-9,
-                         hint="Start from z = 0, use step 1/L with L = ‖D‖₂² and threshold λ/L; " + first)
-        z = expect_array(f(x, D, lam, n_iter=n_conv), f"{name}(x, D, lam, n_iter={n_conv})", shape=(D.shape[1],))
-        z_star = _lasso_sklearn(x, D, lam)
-        gap = _objective(x, D, z, lam) - _objective(x, D, z_star, lam)
-        expect(gap < 1e-6 * _objective(x, D, z_star, lam),
-               f"after {n_conv} iterations the objective is {gap:.3g} above the lasso minimum (scikit-learn's Lasso "
-               "with alpha = λ/d); it should have converged.")
+        outs = {k: f(x, D, lam, n_iter=k) for k in (1,) + ks + (n_conv,)}
+        runs.append((seed, x0, D0, lam, np.array_equal(x, x0) and np.array_equal(D, D0), outs))
+
+    def code(D, k, out):
+        return expect_array(out, f"{name}(x, D, lam, n_iter={k})", shape=(D.shape[1],))
+
+    with part(_SHAPE):
+        expect(all(r[4] for r in runs), "your function modified x or D in place; compute new arrays instead.")
+        for _, _, D, _, _, outs in runs:
+            for k, out in outs.items():
+                code(D, k, out)
+    with part(_FIRST):
+        for seed, x, D, lam, _, outs in runs:
+            expect_close(later(code, D, 1, outs[1]), _iterates(x, D, lam, 1, momentum), f"z after n_iter=1 (seed {seed})",
+                         rtol=1e-7, atol=1e-9,
+                         hint="Start from z = 0: the first step is S_(λ/L)(Dᵀx / L), a gradient step of size 1/L "
+                              "followed by soft thresholding at λ/L, with L = ‖D‖₂² the *squared* largest "
+                              "singular value of D (the spectral norm, not the Frobenius norm).")
+    with part(_LATER):
+        for seed, x, D, lam, _, outs in runs:
+            for k in ks:
+                expect_close(later(code, D, k, outs[k]), _iterates(x, D, lam, k, momentum),
+                             f"z after n_iter={k} (seed {seed})", rtol=1e-7, atol=1e-9,
+                             hint="The first iterate is right but later ones differ: " +
+                             ("check the momentum of Eq. (9): the sequence t_k, and an extrapolation from the "
+                              "previous *z* (not the previous y), evaluated at every step."
+                              if momentum else "each step must start from the previous z, with the same step 1/L "
+                                               "and threshold λ/L."))
+    with part(_CONVERGES):
+        for seed, x, D, lam, _, outs in runs:
+            z = later(code, D, n_conv, outs[n_conv])
+            z_star = _lasso_sklearn(x, D, lam)
+            best = _objective(x, D, z_star, lam)
+            gap = _objective(x, D, z, lam) - best
+            expect(gap < 1e-6 * best,
+                   f"after {n_conv} iterations (seed {seed}) the objective is {gap:.3g} above the lasso minimum "
+                   "(scikit-learn's Lasso with alpha = λ/d); it should have converged.")
 
 
-@exercise("03.ista", lesson=LESSON, function="ista_np", title="ISTA in NumPy", timeout=20)
+@exercise("03.ista", lesson=LESSON, function="ista_np", title="ISTA in NumPy", timeout=20,
+          parts={_SHAPE: 1, _FIRST: 1, _LATER: 1, _CONVERGES: 1})
 def _test_ista(f):
-    _check_iterative(f, "ista_np", False, (1, 2, 7), 1500)
+    _check_iterative(f, "ista_np", False, (2, 7), 1500)
 
 
-@_test_ista.wrong
-def _ista_threshold_lam(x, D, lam, n_iter=500):  # thresholds at λ instead of λ/L
-    L = np.linalg.norm(D, 2) ** 2
-    z = np.zeros(D.shape[1])
-    for _ in range(n_iter):
-        z = _st(z - D.T @ (D @ z - x) / L, lam)
-    return z
-
-
-@_test_ista.wrong
-def _ista_unsquared(x, D, lam, n_iter=500):  # L = ‖D‖₂ instead of ‖D‖₂²
-    L = np.linalg.norm(D, 2)
-    z = np.zeros(D.shape[1])
-    for _ in range(n_iter):
-        z = _st(z - D.T @ (D @ z - x) / L, lam / L)
-    return z
-
-
-@_test_ista.wrong
-def _ista_frobenius(x, D, lam, n_iter=500):  # L = ‖D‖_F²: a valid but too small step, different iterates
-    L = np.linalg.norm(D) ** 2
-    z = np.zeros(D.shape[1])
-    for _ in range(n_iter):
-        z = _st(z - D.T @ (D @ z - x) / L, lam / L)
-    return z
-
-
-# ------------------------------------------------------------------ 03.fista
-
-@exercise("03.fista", lesson=LESSON, function="fista_np", title="FISTA's momentum", timeout=20)
+@exercise("03.fista", lesson=LESSON, function="fista_np", title="FISTA's momentum", timeout=20,
+          parts={_SHAPE: 1, _FIRST: 1, _LATER: 1, _CONVERGES: 1})
 def _test_fista(f):
-    _check_iterative(f, "fista_np", True, (1, 2, 3, 10), 3000)
-
-
-@_test_fista.wrong
-def _fista_is_ista(x, D, lam, n_iter=200):  # the momentum is forgotten
-    L = np.linalg.norm(D, 2) ** 2
-    z = np.zeros(D.shape[1])
-    for _ in range(n_iter):
-        z = _st(z - D.T @ (D @ z - x) / L, lam / L)
-    return z
-
-
-@_test_fista.wrong
-def _fista_from_y(x, D, lam, n_iter=200):  # extrapolates from the previous y instead of the previous z
-    L = np.linalg.norm(D, 2) ** 2
-    y, t = np.zeros(D.shape[1]), 1.0
-    z = y
-    for _ in range(n_iter):
-        z = _st(y - D.T @ (D @ y - x) / L, lam / L)
-        t_new = (1 + np.sqrt(1 + 4 * t * t)) / 2
-        y = z + (t - 1) / t_new * (z - y)
-        t = t_new
-    return z
-
-
-@_test_fista.wrong
-def _fista_constant_momentum(x, D, lam, n_iter=200):  # heavy ball with a fixed β = 0.9
-    L = np.linalg.norm(D, 2) ** 2
-    z = np.zeros(D.shape[1])
-    y = z.copy()
-    for _ in range(n_iter):
-        z_new = _st(y - D.T @ (D @ y - x) / L, lam / L)
-        y = z_new + 0.9 * (z_new - z)
-        z = z_new
-    return z
+    _check_iterative(f, "fista_np", True, (2, 3, 10), 3000)

@@ -1,7 +1,14 @@
-"""Checks of lesson 05's exercises (intrinsic dimension)."""
+"""Checks of lesson 05's exercises (intrinsic dimension).
+
+References: the course library — :func:`lowdim_utils.intrinsic.pca_dimension`,
+:func:`~lowdim_utils.intrinsic.explained_variance_ratio`, :func:`~lowdim_utils.intrinsic.twonn` and
+:func:`~lowdim_utils.intrinsic.mle_dimension`, tested in ``tests/test_intrinsic.py`` — plus data of
+known dimension and invariance to translating the data.
+"""
 import numpy as np
 
-from ..registry import Feedback, exercise, expect, expect_array
+from ..registry import Feedback, exercise, expect, part
+from ._common import later
 
 LESSON = "05_intrinsic_dimension"
 
@@ -43,201 +50,178 @@ def _scalar(out, what):
     return out
 
 
-def _unchanged(f, X, *args):
+def _call(f, X, *args):
+    """Call f on a copy-protected X; return (output, whether X was left unchanged)."""
     X0 = X.copy()
     out = f(X, *args)
-    expect(np.array_equal(X, X0), "your function modified its input X in place; work on a copy "
-                                  "(e.g. `Xc = X - X.mean(axis=0)`, not `X -= ...`).")
-    return out
+    return out, np.array_equal(X, X0)
+
+
+_INPLACE = ("your function modified its input X in place: centre a new array and leave the caller's X as it "
+            "was (no in-place subtraction on X).")
+_SELF = ("Is each point excluded from its own neighbours (its distance to itself, 0, must not count as a "
+         "nearest neighbour)?")
 
 
 # ----------------------------------------------------------------------------- 05.pca_dim
 
-def _pca_ref(X, threshold, centre=True, square=True):
-    Xc = X - X.mean(axis=0) if centre else X
-    s = np.linalg.svd(Xc, compute_uv=False)
-    w = s**2 if square else s
-    return min(int(np.searchsorted(np.cumsum(w) / np.sum(w), threshold)) + 1, len(s))
+_PCA_DIM = ("returns a whole number and leaves X unchanged", "does not depend on where the data sit (translation)",
+            "matches lowdim_utils.intrinsic.pca_dimension")
 
 
-@exercise("05.pca_dim", lesson=LESSON, function="pca_dimension_np", title="PCA dimension")
+@exercise("05.pca_dim", lesson=LESSON, function="pca_dimension_np", title="PCA dimension",
+          parts=dict(zip(_PCA_DIM, (1, 1, 2))))
 def _test_pca_dim(f):
+    from ...intrinsic import explained_variance_ratio, pca_dimension
+    runs = []
     for seed in range(3):
         X = _anisotropic(seed)
         for threshold in (0.5, 0.9, 0.99, 0.999):
-            out = _unchanged(f, X, threshold)
-            got = _scalar(out, f"pca_dimension_np(X, {threshold})")
-            expect(got == int(got), f"the dimension should be a whole number of directions, got {got}.")
-            want = _pca_ref(X, threshold)
-            if int(got) != want:
-                hint = ""
-                if int(got) == _pca_ref(X, threshold, centre=False):
-                    hint = " Did you centre X (subtract the column means) before the SVD?"
-                elif int(got) == _pca_ref(X, threshold, square=False):
-                    hint = " The variances are the *squared* singular values."
-                elif int(got) == want - 1:
-                    hint = (" You are one short: k counts directions, so the first index where the cumulative "
-                            "ratio reaches the threshold is k - 1 (add 1).")
-                raise Feedback(f"for threshold={threshold} you return {int(got)} directions, expected {want}.{hint}")
+            out, unchanged = _call(f, X, threshold)
+            shifted, _ = _call(f, X + 50.0 * np.linspace(-1, 1, X.shape[1]), threshold)
+            runs.append((X, threshold, out, unchanged, shifted))
 
+    def count(out, threshold):
+        got = _scalar(out, f"pca_dimension_np(X, {threshold})")
+        expect(got == int(got), f"the dimension should be a whole number of directions, got {got}.")
+        return int(got)
 
-@_test_pca_dim.wrong
-def _pca_dim_uncentred(X, threshold=0.9):
-    s = np.linalg.svd(X, compute_uv=False)
-    return int(np.searchsorted(np.cumsum(s**2) / np.sum(s**2), threshold)) + 1
-
-
-@_test_pca_dim.wrong
-def _pca_dim_unsquared(X, threshold=0.9):
-    s = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
-    return int(np.searchsorted(np.cumsum(s) / np.sum(s), threshold)) + 1
-
-
-@_test_pca_dim.wrong
-def _pca_dim_off_by_one(X, threshold=0.9):
-    s = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
-    return int(np.searchsorted(np.cumsum(s**2) / np.sum(s**2), threshold))
+    with part(_PCA_DIM[0]):
+        expect(all(r[3] for r in runs), _INPLACE)
+        for _, threshold, out, _, _ in runs:
+            count(out, threshold)
+    with part(_PCA_DIM[1]):
+        for _, threshold, out, _, shifted in runs:
+            a, b = later(count, out, threshold), later(count, shifted, threshold)
+            expect(a == b, f"for threshold={threshold} you return {a} directions, but {b} once every point is "
+                           "moved by the same vector: the variance (and the dimension) does not depend on where the "
+                           "data sit. Did you centre X (subtract the column means) before the SVD?")
+    with part(_PCA_DIM[2]):
+        for X, threshold, out, _, _ in runs:
+            got, want = later(count, out, threshold), pca_dimension(X, threshold)
+            if got != want:
+                cum = np.cumsum(explained_variance_ratio(X).numpy())
+                hint = (f" The top {want} directions explain {cum[want - 1]:.4f} of the variance, the top "
+                        f"{want - 1} only {cum[want - 2]:.4f}." if want > 1 else
+                        f" The first direction alone explains {cum[0]:.4f} of the variance.")
+                if got == want - 1:
+                    hint += (" You are one short: k counts directions, so the first index where the cumulative "
+                             "ratio reaches the threshold is k − 1.")
+                elif 1 <= got <= len(cum):
+                    hint += (f" By PCA's measure your {got} directions explain {cum[got - 1]:.4f}: the variance "
+                             "along a direction is its *squared* singular value (of the centred data).")
+                raise Feedback(f"for threshold={threshold} you return {got} directions, expected {want}.{hint}")
 
 
 # ----------------------------------------------------------------------------- 05.twonn
 
-def _twonn_ref(X):
-    from ...intrinsic import twonn
-    return twonn(np.asarray(X, dtype=np.float64))
+def _twonn_sets():
+    return [(_sphere(0), 2), (_cube(1), 4), (_sphere(2, n=300, d=3, D=8), 3)]
 
 
-@exercise("05.twonn", lesson=LESSON, function="twonn_np", title="TwoNN in NumPy")
+_TWONN = ("returns a finite number and leaves X unchanged", "estimates known dimensions within 20%",
+          "matches lowdim_utils.intrinsic.twonn")
+
+
+@exercise("05.twonn", lesson=LESSON, function="twonn_np", title="TwoNN in NumPy",
+          parts=dict(zip(_TWONN, (1, 1, 2))))
 def _test_twonn(f):
-    for X, true_d in [(_sphere(0), 2), (_cube(1), 4), (_sphere(2, n=300, d=3, D=8), 3)]:
+    from ...intrinsic import twonn
+    runs = []
+    for X, true_d in _twonn_sets():
         try:
-            out = _unchanged(f, X)
+            out, unchanged = _call(f, X)
         except FloatingPointError:
-            raise Feedback("your function divided by zero: is each point excluded from its own neighbours "
-                           "(set the diagonal of the distance matrix to infinity)?") from None
+            raise Feedback("your function divided by zero. " + _SELF) from None
+        runs.append((X, true_d, out, unchanged))
+
+    def estimate(out):
         if out is not None and not np.all(np.isfinite(np.asarray(out, dtype=float))):
-            raise Feedback(f"your estimate is {out}: a ratio r2/r1 with r1 = 0 gives inf. Is each point excluded "
-                           "from its own neighbours (set the diagonal of the distance matrix to infinity)?")
+            raise Feedback(f"your estimate is {out}: a ratio r2/r1 with r1 = 0 gives inf. " + _SELF)
         got = _scalar(out, "twonn_np(X)")
-        want = _twonn_ref(X)
         if got < 0:
             raise Feedback(f"your estimate is negative ({got:.3f}): use mu = r2 / r1 >= 1 (second over first "
                            "nearest-neighbour distance), so that log(mu) >= 0.")
-        if not np.isclose(got, want, rtol=1e-6):
-            hint = ""
-            if abs(got * want - 1) < 0.05 * want or got < 1:
-                hint = (" It looks like the inverse slope: regress y = -log(1 - F) on x = log(mu) "
-                        "(slope = sum(x*y) / sum(x*x)), not x on y.")
-            elif abs(got - want) < 0.05 * want:
-                hint = (" Close, but not the same fit: sort log(mu), keep the smallest 90% (drop the largest "
-                        "discard_fraction), use F_i = i / n with n *all* points, and fit a line through the origin "
-                        "(no intercept).")
-            raise Feedback(f"on a {true_d}-dimensional test set your estimate is {got:.4f}, expected {want:.4f}."
-                           + hint)
+        return got
 
-
-def _dist2(X):
-    sq = np.sum(X**2, axis=1)
-    return np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0)
-
-
-def _twonn_xy(X, discard_fraction, *, inverted=False, exclude_self=True):
-    """The TwoNN regression data x = sorted log(mu), y = -log(1 - i/n), with optional mistakes."""
-    D2 = _dist2(X)
-    if exclude_self:
-        np.fill_diagonal(D2, np.inf)
-    r = np.sqrt(np.sort(D2, axis=1)[:, :2])
-    n = len(X)
-    m = int(n * (1 - discard_fraction))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.sort(np.log(r[:, 0] / r[:, 1]) if inverted else np.log(r[:, 1] / r[:, 0]))[:m]
-    return x, -np.log(1 - np.arange(1, m + 1) / n)
-
-
-@_test_twonn.wrong
-def _twonn_inverted_ratio(X, discard_fraction=0.1):
-    x, y = _twonn_xy(X, discard_fraction, inverted=True)
-    return float(x @ y / (x @ x))
-
-
-@_test_twonn.wrong
-def _twonn_swapped_regression(X, discard_fraction=0.1):
-    x, y = _twonn_xy(X, discard_fraction)
-    return float(x @ y / (y @ y))
-
-
-@_test_twonn.wrong
-def _twonn_self_neighbour(X, discard_fraction=0.1):
-    x, y = _twonn_xy(X, discard_fraction, exclude_self=False)   # the point itself is its "first neighbour"
-    with np.errstate(invalid="ignore"):
-        return float(x @ y / (x @ x))
-
-
-@_test_twonn.wrong
-def _twonn_with_intercept(X, discard_fraction=0.1):
-    x, y = _twonn_xy(X, discard_fraction)
-    return float(np.polyfit(x, y, 1)[0])
+    with part(_TWONN[0]):
+        expect(all(r[3] for r in runs), _INPLACE)
+        for _, _, out, _ in runs:
+            estimate(out)
+    with part(_TWONN[1]):
+        for _, true_d, out, _ in runs:
+            got = later(estimate, out)
+            expect(abs(got - true_d) < 0.2 * true_d,
+                   f"on a {true_d}-dimensional test set your estimate is {got:.4f}: TwoNN should come within 20% "
+                   "of the true dimension there."
+                   + (" It looks like the inverse of the slope: regress y = −log(1 − F) on x = log(mu), not x on y."
+                      if got < 1 else ""))
+    with part(_TWONN[2]):
+        for X, true_d, out, _ in runs:
+            got, want = later(estimate, out), twonn(X)
+            if not np.isclose(got, want, rtol=1e-6):
+                hint = ""
+                if abs(got * want - 1) < 0.05 * want or got < 1:
+                    hint = (" It looks like the inverse slope: regress y = −log(1 − F) on x = log(mu) "
+                            "(least squares through the origin), not x on y.")
+                elif abs(got - want) < 0.05 * want:
+                    hint = (" Close, but not the same fit: sort log(mu), keep the smallest 90% (drop the largest "
+                            "discard_fraction), use F_i = i / n with n *all* points, and fit a line through the "
+                            "origin (no intercept).")
+                raise Feedback(f"on a {true_d}-dimensional test set your estimate is {got:.4f}, expected "
+                               f"{want:.4f}." + hint)
 
 
 # ----------------------------------------------------------------------------- 05.mle
 
-def _local_sums(X, k):
-    D2 = _dist2(np.asarray(X, dtype=np.float64) - np.mean(X, axis=0))
-    np.fill_diagonal(D2, np.inf)
-    T = np.sqrt(np.sort(D2, axis=1)[:, :k])
-    return np.sum(np.log(T[:, -1:] / T[:, :-1]), axis=1)
+def _mle_sets():
+    return [(_sphere(3), 5, 2), (_cube(4), 12, 4), (_sphere(5, n=300, d=3, D=8), 8, 3)]
 
 
-@exercise("05.mle", lesson=LESSON, function="mle_np", title="Levina–Bickel MLE")
+_MLE = ("returns a finite number and leaves X unchanged", "estimates known dimensions within 25%",
+        "matches lowdim_utils.intrinsic.mle_dimension")
+
+
+@exercise("05.mle", lesson=LESSON, function="mle_np", title="Levina–Bickel MLE",
+          parts=dict(zip(_MLE, (1, 1, 2))))
 def _test_mle(f):
     from ...intrinsic import mle_dimension
-    for X, k in [(_sphere(3), 5), (_cube(4), 12), (_sphere(5, n=300, d=3, D=8), 8)]:
-        out = _unchanged(f, X, k)
+    runs = []
+    for X, k, true_d in _mle_sets():
+        out, unchanged = _call(f, X, k)
+        runs.append((X, k, true_d, out, unchanged))
+
+    def estimate(out, k):
         if out is not None and not np.all(np.isfinite(np.asarray(out, dtype=float))):
-            raise Feedback(f"your estimate is {out}: log(T_k / T_j) is infinite when T_j = 0. Is each point "
-                           "excluded from its own neighbours (set the diagonal of the distance matrix to infinity)?")
-        got = _scalar(out, f"mle_np(X, {k})")
-        want = mle_dimension(X, k)
-        if np.isclose(got, want, rtol=1e-6):
-            continue
-        S = _local_sums(X, k)
-        hint = ""
-        if got == 0:
-            hint = (" A zero estimate means some log(T_k / T_j) was infinite: is each point excluded from its own "
-                    "neighbours (set the diagonal of the distance matrix to infinity)?")
-        elif got < 0:
-            hint = " Your estimate is negative: the terms are log(T_k / T_j) >= 0, the farthest over the nearer."
-        elif np.isclose(got, np.mean((k - 1) / S), rtol=1e-4):
-            hint = (" You averaged the local estimates m_k(x_i); average their *inverses* and invert the result "
-                    "(MacKay & Ghahramani): d = 1 / mean_i(1 / m_k(x_i)).")
-        elif np.isclose(got, k / np.mean(S), rtol=1e-4) or np.isclose(got, k / (k - 1) * want, rtol=1e-4):
-            hint = " The sum has k - 1 terms (j = 1..k-1), so normalise by k - 1, not k."
-        elif np.isclose(got, (k - 2) / np.mean(S), rtol=1e-4):
-            hint = " Normalise by k - 1 (the estimator of Eq. (6)), not k - 2."
-        raise Feedback(f"with k={k} your estimate is {got:.4f}, expected {want:.4f}.{hint}")
+            raise Feedback(f"your estimate is {out}: log(T_k / T_j) is infinite when T_j = 0. " + _SELF)
+        return _scalar(out, f"mle_np(X, {k})")
 
-
-@_test_mle.wrong
-def _mle_mean_of_local(X, k):
-    S = _local_sums(X, k)
-    return float(np.mean((k - 1) / S))
-
-
-@_test_mle.wrong
-def _mle_divide_by_k(X, k):
-    S = _local_sums(X, k)
-    return float(k / np.mean(S))
-
-
-@_test_mle.wrong
-def _mle_wrong_sign(X, k):
-    S = _local_sums(X, k)
-    return float(-(k - 1) / np.mean(S))
-
-
-@_test_mle.wrong
-def _mle_self_neighbour(X, k):
-    D2 = _dist2(X)                     # the diagonal (distance 0 to itself) was not excluded
-    T = np.sqrt(np.sort(D2, axis=1)[:, :k])
-    with np.errstate(divide="ignore"):
-        S = np.sum(np.log(T[:, -1:] / T[:, :-1]), axis=1)
-    return float((k - 1) / np.mean(S))
+    with part(_MLE[0]):
+        expect(all(r[4] for r in runs), _INPLACE)
+        for _, k, _, out, _ in runs:
+            estimate(out, k)
+    with part(_MLE[1]):
+        for _, k, true_d, out, _ in runs:
+            got = later(estimate, out, k)
+            expect(abs(got - true_d) < 0.25 * true_d,
+                   f"with k={k}, on a {true_d}-dimensional test set your estimate is {got:.4f}: the estimator "
+                   "should come within 25% of the true dimension there."
+                   + (" A zero estimate means some log(T_k / T_j) was infinite. " + _SELF if got == 0 else ""))
+    with part(_MLE[2]):
+        for X, k, _, out, _ in runs:
+            got, want = later(estimate, out, k), mle_dimension(X, k)
+            if np.isclose(got, want, rtol=1e-6):
+                continue
+            hint = ""
+            if got == 0:
+                hint = " A zero estimate means some log(T_k / T_j) was infinite. " + _SELF
+            elif got < 0:
+                hint = " Your estimate is negative: the terms are log(T_k / T_j) >= 0, the farthest over the nearer."
+            elif np.isclose(got, mle_dimension(X, k, average="mean"), rtol=1e-4):
+                hint = (" You averaged the local estimates m_k(x_i); average their *inverses* and invert the "
+                        "result (MacKay & Ghahramani): d = 1 / mean_i(1 / m_k(x_i)).")
+            elif np.isclose(got, k / (k - 1) * want, rtol=1e-4):
+                hint = " The sum has k − 1 terms (j = 1..k−1), so normalise by k − 1, not k."
+            elif np.isclose(got, (k - 2) / (k - 1) * want, rtol=1e-4):
+                hint = " Normalise by k − 1 (the estimator of Eq. (6)), not k − 2."
+            raise Feedback(f"with k={k} your estimate is {got:.4f}, expected {want:.4f}.{hint}")
