@@ -15,14 +15,17 @@ export LOWDIM_STATIC := 1
 # It must be set before torch is loaded, so it is set here for every kernel the targets start.
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup book test lab sync release clean help gpu-check load-benchmark
+.PHONY: setup book test lab run sync release clean help gpu-check load-benchmark pdf
 
 help:
 	@echo "make book   - execute every lesson and build the book into _build/html"
 	@echo "make test   - run the whole test suite (unit, oracle, exercises, notebooks, book, browser)"
 	@echo "make lab    - open the lessons in JupyterLab"
+	@echo "make run NB=notebooks/01_pca_svd.py  - execute one lesson into _build/run/ (committed notebook untouched)"
+	@echo "make test NB=notebooks/01_pca_svd.ipynb - check one lesson (nbval, its pair, its exercises)"
 	@echo "make sync NB=notebooks/01_pca_svd.py - re-execute one lesson into its paired .ipynb"
 	@echo "make release OUT=release - classroom copy without solutions"
+	@echo "make pdf    - the book as one PDF, _build/lowdim.pdf (needs TeX Live: texlive-xetex, latexmk)"
 	@echo "make gpu-check - on a CUDA machine: unit tests and every lesson on the GPU, timings in gpu-check.json"
 	@echo "make load-benchmark - the lessons' nbval run idle and beside 2 busy processes (slowdown report)"
 
@@ -41,14 +44,25 @@ book: $(STAMP)
 
 # In `make test` (hence CI) an oracle library that fails to import is a failure, not a skip.
 test: export LOWDIM_STRICT_ORACLES := 1
+# `make test NB=notebooks/01_pca_svd.ipynb` checks one lesson: its notebook under nbval, its pair and
+# its exercises.
+LESSON = $(basename $(notdir $(NB)))
+TEST_TARGETS = $(if $(NB),$(basename $(NB)).ipynb tests/test_notebooks.py tests/test_exercises.py -k "$(LESSON) or $(shell echo $(LESSON) | cut -c1-2)." ,tests notebooks)
 test: $(STAMP)
 	@start=$$(date +%s); \
 	$(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg \
-	  --nbval-cell-timeout=300 --durations=15 -p no:cacheprovider tests notebooks; rc=$$?; \
+	  --nbval-cell-timeout=300 --durations=15 -p no:cacheprovider $(TEST_TARGETS); rc=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
 
 lab: $(STAMP)
 	LOWDIM_STATIC=0 $(BIN)/jupyter lab notebooks/
+
+# `make run NB=notebooks/01_pca_svd.py`: execute one lesson into _build/run/ (the committed .ipynb is untouched)
+run: $(STAMP)
+	@test -n "$(NB)" || (echo "usage: make run NB=notebooks/NN_name.py"; exit 2)
+	@mkdir -p _build/run
+	$(BIN)/jupytext --to ipynb --execute --output _build/run/$(basename $(notdir $(NB))).ipynb $(basename $(NB)).py
+	@echo "executed copy: _build/run/$(basename $(notdir $(NB))).ipynb"
 
 sync: $(STAMP)
 	@test -n "$(NB)" || (echo "usage: make sync NB=notebooks/NN_name.py"; exit 2)
@@ -56,6 +70,10 @@ sync: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/python -m lowdim_utils.course.instructor release --out $(or $(OUT),release)
+
+# `make pdf`: the book as one PDF (_build/lowdim.pdf), from the committed notebooks; needs TeX Live
+pdf: $(STAMP)
+	$(BIN)/python tools/build_pdf.py --out-dir _build
 
 gpu-check: $(STAMP)
 	$(BIN)/python tools/gpu_check.py --out gpu-check.json

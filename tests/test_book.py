@@ -47,6 +47,40 @@ def test_book_needs_no_cdn(book):
     assert (book / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
 
 
+def _references(html: str):
+    """Every URL a page makes the browser load: scripts, stylesheets, images, fonts, iframes."""
+    import re
+    refs = re.findall(r"""<(?:script|img|iframe|source|embed)\b[^>]*\bsrc=["']([^"']+)["']""", html, re.I)
+    refs += re.findall(r"""<link\b[^>]*\bhref=["']([^"']+)["'][^>]*>""", html, re.I)
+    refs += re.findall(r"""@import\s+(?:url\()?["']?([^"')\s;]+)""", html, re.I)
+    refs += re.findall(r"""url\(\s*["']?((?:https?:)?//[^"')\s]+)""", html, re.I)
+    return refs
+
+
+def test_no_page_loads_anything_from_the_network(book):
+    # every HTML page of the built book: scripts, stylesheets, fonts and images are local
+    pages = sorted(book.rglob("*.html"))
+    assert len(pages) >= 10
+    remote = {}
+    for page in pages:
+        bad = [r for r in _references(page.read_text(errors="replace"))
+               if r.startswith(("http:", "https:", "//")) and "localhost" not in r]
+        if bad:
+            remote[str(page.relative_to(book))] = sorted(set(bad))[:5]
+    assert not remote, f"pages that load remote resources: {remote}"
+    for css in book.rglob("*.css"):
+        bad = [r for r in _references(css.read_text(errors="replace")) if r.startswith(("http:", "https:", "//"))]
+        assert not bad, f"{css.relative_to(book)} loads {bad[:3]}"
+
+
+def test_static_pages_carry_no_widget_state_or_tqdm_bars(book):
+    for page in sorted((book / "notebooks").glob("*.html")):
+        html = page.read_text()
+        assert "application/vnd.jupyter.widget-state+json" not in html, f"{page.name} stores widget state"
+        assert "application/vnd.jupyter.widget-view+json" not in html, f"{page.name} shows a widget"
+        assert "require.min.js" not in html, f"{page.name} loads require.js"
+
+
 def test_lesson_page_has_theorems_exercises_and_solution_dropdowns(book):
     html = (book / "notebooks" / "01_pca_svd.html").read_text()
     assert "Eckart–Young–Mirsky" in html and "proof" in html
