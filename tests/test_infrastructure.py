@@ -136,12 +136,35 @@ def test_show_images_grid_and_errors():
 
 
 # ------------------------------------------------------------------ widgets
-def test_explore_static_draws_the_default_once(monkeypatch, capsys):
+def test_explore_static_is_a_slider_over_precomputed_frames(monkeypatch):
+    import base64
+    import re
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML
     monkeypatch.setenv("LOWDIM_STATIC", "1")
-    seen = []
-    assert lu.explore(lambda rank, kind: seen.append((rank, kind)), rank=(1, 10, 1, 4), kind=(["a", "b"], "b")) is None
-    assert seen == [(4, "b")]
-    assert "static view for rank=4, kind=b" in capsys.readouterr().out
+    shown, seen = [], []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+
+    def draw(rank, kind):
+        seen.append((rank, kind))
+        plt.figure()
+        plt.plot([0, rank])
+    assert lu.explore(draw, rank=(1, 10, 1, 4), kind=(["a", "b"], "b"), frames=5) is None
+    assert {k for _, k in seen} == {"b"} and 4 in [r for r, _ in seen] and len(seen) == 5
+    assert [r for r, _ in seen] == sorted(r for r, _ in seen) and seen[0][0] == 1 and seen[-1][0] == 10
+    (out,) = shown
+    assert isinstance(out, HTML)
+    page = out.data
+    frames = re.findall(r'"data:image/png;base64,([A-Za-z0-9+/=]+)"', page.split("var f=[", 1)[1].split("]", 1)[0])
+    assert len(frames) == 5 and all(base64.b64decode(f)[:8] == b"\x89PNG\r\n\x1a\n" for f in frames)
+    assert 'type="range"' in page and 'max="4"' in page and "<script>" in page
+    assert "http" not in page                                          # nothing to load from the network
+    assert "kind=b" in page                                            # the other controls' values are said
+    shown.clear()
+    lu.explore(draw, rank=(1, 10, 1, 4), kind=(["a", "b"], "b"), sweep="kind")
+    assert shown and shown[0].data.count("data:image/png") == 3        # 2 frames in the script, one shown
+    with pytest.raises(ValueError, match="sweep must be one of"):
+        lu.explore(draw, rank=(1, 10, 1, 4), sweep="nope")
 
 
 def test_explore_live_builds_controls_that_redraw(monkeypatch):

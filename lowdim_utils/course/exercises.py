@@ -180,8 +180,12 @@ def run_check(name: str, candidate) -> CheckResult:
         return done("passed", "passed all checks.", rows)
     if len(rows) > 1:
         shown = [r for r in failed if not r["hidden"]] or failed
+        by_message: dict = {}                 # parts that failed for the same reason are named together
+        for r in shown:
+            if r["message"]:
+                by_message.setdefault(r["message"], []).append(r["title"])
         message = f"{len(rows) - len(failed)} of {len(rows)} parts passed. " + "; ".join(
-            f"{r['title']}: {r['message']}" for r in shown if r["message"])
+            f"{', '.join(titles)}: {msg}" for msg, titles in by_message.items())
     return done("error" if status == "error" else "failed", message, rows)
 
 

@@ -149,6 +149,7 @@ def _test_range(f):
     with part("Q has shape (n, size) and orthonormal columns"):
         for q, out in Qs.items():
             expect_orthonormal_columns(basis(out, q), f"Q (with n_iter={q})")
+        basis(same, 0), basis(other, 0)
     with part("the sketch is drawn from rng"):
         Q1, Q2 = later(basis, same, 0), later(basis, other, 0)
         expect(np.allclose(later(basis, Qs[0], 0), Q1), "two calls with generators seeded alike gave different bases: "

@@ -67,17 +67,20 @@ def _test_soft(f):
     out0 = f(v0.copy(), 0.0)
     V = np.random.default_rng(0).standard_normal((4, 6)) * 2
     outV = f(V.copy(), 1.0)
+    results = [(out, v0, "soft_threshold_np(v, 0.5)"), (out0, v0, "soft_threshold_np(v, 0)"),
+               (outV, V, "soft_threshold_np(V, 1) of a (4, 6) matrix")]
     with part("returns a new array of v's shape"):
         expect(unchanged, "your function modified its input v in place; return a new array instead.")
-        expect_array(out, "soft_threshold_np(v, 0.5)", shape=v.shape)
-        expect_array(outV, "soft_threshold_np(V, 1) of a (4, 6) matrix", shape=V.shape)
+        for o, arg, what in results:
+            expect_array(o, what, shape=arg.shape)
+    w05, w0, wV = (what for _, _, what in results)
     with part("t = 0 is the identity"):
-        expect_close(later(expect_array, out0, "soft_threshold_np(v, 0)", shape=v0.shape), v0, "soft_threshold_np(v, 0)", atol=1e-12,
+        expect_close(later(expect_array, out0, w0, shape=v0.shape), v0, w0, atol=1e-12,
                      hint="With t = 0 nothing is shrunk: every entry keeps its value.")
     with part("matches the soft-thresholding operator"):
-        expect_close(later(expect_array, out, "soft_threshold_np(v, 0.5)", shape=v0.shape), _soft(v0, 0.5), "soft_threshold_np(v, 0.5)", atol=1e-12,
+        expect_close(later(expect_array, out, w05, shape=v0.shape), _soft(v0, 0.5), w05, atol=1e-12,
                      hint="Entries with |v| <= t become 0; the others move towards 0 by t and keep their sign.")
-        expect_close(later(expect_array, outV, "soft_threshold_np(V, 1)", shape=V.shape), _soft(V, 1.0), "soft_threshold_np(V, 1) of a (4, 6) matrix", atol=1e-12,
+        expect_close(later(expect_array, outV, wV, shape=V.shape), _soft(V, 1.0), wV, atol=1e-12,
                      hint="The operator acts on each entry separately, whatever the shape of the array.")
 
 
@@ -105,11 +108,11 @@ def _check_iterative(f, name, momentum, ks, n_conv):
                 code(D, k, out)
     with part(_FIRST):
         for seed, x, D, lam, _, outs in runs:
-            expect_close(later(code, D, 1, outs[1]), _iterates(x, D, lam, 1, momentum), f"z after n_iter=1 (seed {seed})",
-                         rtol=1e-7, atol=1e-9,
-                         hint="Start from z = 0: the first step is S_(λ/L)(Dᵀx / L), a gradient step of size 1/L "
-                              "followed by soft thresholding at λ/L, with L = ‖D‖₂² the *squared* largest "
-                              "singular value of D (the spectral norm, not the Frobenius norm).")
+            expect_close(later(code, D, 1, outs[1]), _iterates(x, D, lam, 1, momentum),
+                         f"z after n_iter=1 (seed {seed})", rtol=1e-7, atol=1e-9,
+                         hint="Start from z = 0 and take a gradient step of size 1/L, then soft-threshold at "
+                              "λ/L (not λ), with L = ‖D‖₂², the *squared* largest singular value of D (the "
+                              "spectral norm, not the Frobenius norm).")
     with part(_LATER):
         for seed, x, D, lam, _, outs in runs:
             for k in ks:

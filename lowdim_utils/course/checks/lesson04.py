@@ -124,10 +124,11 @@ def _test_step(f):
                "your function modified one of its input arrays in place; return new arrays instead.")
         for _, M, _, _, _, out, _ in runs:
             triple(M, out)
-    hints = {"L": "Eq. (6): singular value thresholding at 1/μ of M − S + Y/μ, with the *old* S and Y.",
-             "S": "Eq. (7): entrywise shrinkage at λ/μ of M − L + Y/μ, with the *new* L and the old Y.",
-             "Y": "Eq. (8): the multiplier moves by μ times the residual M − L − S of the new L and S "
-                  "(mind the sign)."}
+    hints = {"L": "Eq. (6): the new L is a singular value thresholding at 1/μ (not λ/μ), of a matrix built from M "
+                  "and the *old* S and Y.",
+             "S": "Eq. (7): the new S is an entrywise shrinkage at λ/μ (not 1/μ) that uses the *new* L and the "
+                  "old Y.",
+             "Y": "Eq. (8): the multiplier moves by μ times the residual of the *new* L and S (mind the sign)."}
     for i, (title, name) in enumerate(zip(titles[1:], "LSY")):
         with part(title):
             for k, M, lam, mu, _, out, ref in runs:

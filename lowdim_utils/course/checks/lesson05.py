@@ -88,8 +88,8 @@ def _test_pca_dim(f):
 
     with part(_PCA_DIM[0]):
         expect(all(r[3] for r in runs), _INPLACE)
-        for _, threshold, out, _, _ in runs:
-            count(out, threshold)
+        for _, threshold, out, _, shifted in runs:
+            count(out, threshold), count(shifted, threshold)
     with part(_PCA_DIM[1]):
         for _, threshold, out, _, shifted in runs:
             a, b = later(count, out, threshold), later(count, shifted, threshold)

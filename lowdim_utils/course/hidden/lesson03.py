@@ -37,11 +37,12 @@ def _ista_threshold_lam(x, D, lam, n_iter=500):  # thresholds at λ instead of �
 
 
 @wrong("03.ista")
-def _ista_unsquared(x, D, lam, n_iter=500):  # L = ‖D‖₂ instead of ‖D‖₂²
+def _ista_unsquared(x, D, lam, n_iter=500):  # L = ‖D‖₂ instead of ‖D‖₂²: the step is too long, ISTA diverges
     L = np.linalg.norm(D, 2)
     z = np.zeros(D.shape[1])
-    for _ in range(n_iter):
-        z = _st(z - D.T @ (D @ z - x) / L, lam / L)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(n_iter):
+            z = _st(z - D.T @ (D @ z - x) / L, lam / L)
     return z
 
 
