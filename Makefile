@@ -55,7 +55,7 @@ test: $(STAMP)
 	echo "make test: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
 
 lab: $(STAMP)
-	LOWDIM_STATIC=0 $(BIN)/jupyter lab notebooks/
+	LOWDIM_STATIC=0 $(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # `make run NB=notebooks/01_pca_svd.py`: execute one lesson into _build/run/ (the committed .ipynb is untouched)
 run: $(STAMP)

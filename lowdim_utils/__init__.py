@@ -55,7 +55,7 @@ _EXPORTS = {
     "progress_bar": "progress",
     "explore": "widgets",
     "to_numpy": "validate",
-    "check": "course",
+    "check": "course", "show_solution": "course",
 }
 
 __all__ = sorted(_EXPORTS) + ["LAYERS", "__version__"]

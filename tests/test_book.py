@@ -127,3 +127,23 @@ def test_rendered_lesson_shows_typeset_math_and_figures(book, tmp_path):
     import matplotlib.image as mpimg
     pix = mpimg.imread(shot)
     assert pix.shape[0] >= 1000 and pix.std() > 0.05, "the screenshot is blank"
+
+
+def test_every_exploration_is_a_static_slider(book):
+    # each lesson with lu.explore shows its figure as a slider over precomputed frames
+    for py in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
+        if "lu.explore(" in py.read_text():
+            html = (book / "notebooks" / f"{py.stem}.html").read_text()
+            assert 'class="lowdim-slider"' in html and 'type="range"' in html, f"{py.stem}: no static slider"
+
+
+@pytest.mark.browser
+def test_static_slider_moves_in_the_browser(book, tmp_path):
+    if _browser() is None:
+        pytest.skip("no Chromium found: install it (apt-get install chromium); .ci/run does this")
+    page = book / "notebooks" / "03_sparse_coding.html"
+    import re
+    uid = re.search(r'class="lowdim-slider" id="([^"]+)"', page.read_text()).group(1)
+    dom = _chromium(["--dump-dom"], page.as_uri() + f"#{uid}=2", tmp_path).stdout
+    tag = re.search(rf'id="{uid}".*?<img[^>]*>', dom, re.S).group(0)
+    assert 'data-frame="2"' in tag, "the slider's script did not switch to frame 2"

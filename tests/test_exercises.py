@@ -334,3 +334,13 @@ def test_expect_orthonormal_columns_explains_why():
         reg.expect_orthonormal_columns(2 * np.eye(3), "Q")
     with pytest.raises(reg.Feedback, match="not mutually orthogonal"):
         reg.expect_orthonormal_columns(np.array([[1.0, 1 / np.sqrt(2)], [0.0, 1 / np.sqrt(2)]]), "Q")
+
+
+def test_show_solution_prints_the_written_solution(capsys, monkeypatch):
+    import lowdim_utils as lu
+    lu.show_solution("01.pca")
+    out = capsys.readouterr().out
+    assert "Solution of exercise 01.pca" in out and "def pca_np(X, k):" in out
+    monkeypatch.setenv("LOWDIM_RELEASE", "1")
+    lu.show_solution("01.pca")
+    assert "has no written solutions" in capsys.readouterr().out

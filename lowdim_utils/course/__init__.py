@@ -10,9 +10,9 @@ the only part of the package that knows the layout of a course checkout (``noteb
 * :mod:`~lowdim_utils.course.exercises` — :func:`check` (what a lesson calls), :func:`run_check`;
 * :mod:`~lowdim_utils.course.instructor` — ``python -m lowdim_utils.course.instructor release|grade``.
 """
-from .exercises import CheckResult, all_exercises, check, get_exercise, load_solution, run_check
+from .exercises import CheckResult, all_exercises, check, get_exercise, load_solution, run_check, show_solution
 from .layout import is_release, solutions_dir
 from .registry import ExerciseNotSolved, Feedback, exercise
 
-__all__ = ["check", "run_check", "CheckResult", "get_exercise", "all_exercises", "load_solution",
+__all__ = ["check", "show_solution", "run_check", "CheckResult", "get_exercise", "all_exercises", "load_solution",
            "exercise", "Feedback", "ExerciseNotSolved", "is_release", "solutions_dir"]

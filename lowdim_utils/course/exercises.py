@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from .layout import solutions_dir
 from .registry import _OUTCOMES, Exercise, ExerciseNotSolved, Feedback, describe_error, registered
 
-__all__ = ["check", "CheckResult", "run_check", "get_exercise", "all_exercises", "load_solution"]
+__all__ = ["check", "CheckResult", "run_check", "get_exercise", "all_exercises", "load_solution", "show_solution"]
 
 
 class _Timeout(BaseException):
@@ -79,6 +79,34 @@ def load_solution(ex: Exercise | str):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return getattr(mod, ex.function, None)
+
+
+def solution_source(ex: Exercise | str) -> str | None:
+    """The source code of an exercise's written solution (its function in ``solutions/``), or None."""
+    import ast
+    ex = get_exercise(ex) if isinstance(ex, str) else ex
+    d = solutions_dir()
+    path = d / f"{ex.lesson}.py" if d is not None else None
+    if path is None or not path.exists():
+        return None
+    text = path.read_text()
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef) and node.name == ex.function:
+            return ast.get_source_segment(text, node)
+    return None
+
+
+def show_solution(name: str) -> None:
+    """Print the course's solution of exercise ``name`` (e.g. ``"01.pca"``). In the book the solution
+    sits in a box under the exercise; JupyterLab cannot fill that box, so this is the way there."""
+    ex = get_exercise(name)
+    src = solution_source(ex)
+    if src is None:
+        print(f"Exercise {ex.name}: this copy of the course has no written solutions (a classroom release).")
+        return
+    print(f"Solution of exercise {ex.name}" + (f" ({ex.title})" if ex.title else "")
+          + f", from solutions/{ex.lesson}.py:\n")
+    print(src)
 
 
 # ---------------------------------------------------------------- running a check
