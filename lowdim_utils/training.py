@@ -173,8 +173,8 @@ def fit(model: nn.Module, loss, data, *, epochs: int | None = None, steps: int |
     t0 = time.perf_counter()
     model.train()
     with threads(n_threads):
-        bar = progress_bar(range(epochs), desc=desc or f"training {type(model).__name__}", disable=not progress)
-        for epoch in bar:
+        bar = progress_bar(total=epochs, desc=desc or f"training {type(model).__name__}", disable=not progress)
+        for epoch in range(epochs):
             if sampling == "shuffle":
                 order = torch.randperm(n, generator=gen, device=gen.device).to(dev)
                 batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
@@ -209,6 +209,7 @@ def fit(model: nn.Module, loss, data, *, epochs: int | None = None, steps: int |
                 for key, val in terms.items():
                     sums[key] = sums.get(key, 0.0) + float(val.detach()) * m
             ran += 1
+            bar.update(1)
             for key, val in sums.items():
                 history.setdefault(key, []).append(val / max(seen, 1))
             if hasattr(bar, "set_postfix") and progress:

@@ -185,3 +185,15 @@ def test_fit_on_device(device):
     h = training.fit(m, training.cross_entropy, (X, y), epochs=20, batch_size=16, lr=0.05, generator=0, progress=False)
     assert math.isfinite(h["loss"][-1]) and h["loss"][-1] < h["loss"][0]
     assert 0 <= training.accuracy(m, X, y) <= 1
+
+
+def test_fit_progress_line_counts_every_epoch(monkeypatch, capsys):
+    from lowdim_utils import progress
+    monkeypatch.setenv("LOWDIM_STATIC", "1")
+    clock = iter(float(i) for i in range(1000))
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
+    X, y = _problem()
+    training.fit(_model(), training.cross_entropy, (X, y), epochs=5, desc="demo")
+    assert capsys.readouterr().out.startswith("demo: 5/5 in ")
+    training.fit(_model(), training.cross_entropy, (X, y), epochs=50, stop_below=1e9, desc="stops")
+    assert capsys.readouterr().out.startswith("stops: 1/50 in ")
