@@ -190,7 +190,7 @@ def test_fit_on_device(device):
 def test_fit_progress_line_counts_every_epoch(monkeypatch, capsys):
     from lowdim_utils import progress
     monkeypatch.setenv("LOWDIM_STATIC", "1")
-    clock = iter(float(i) for i in range(1000))
+    clock = iter(10.0 * i for i in range(1000))
     monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
     X, y = _problem()
     training.fit(_model(), training.cross_entropy, (X, y), epochs=5, desc="demo")
