@@ -142,6 +142,7 @@ def fit(model: nn.Module, loss, data, *, epochs: int | None = None, steps: int |
         raise ValueError("give epochs or steps, not both.")
     batch_size = n if batch_size is None else check_int(batch_size, "batch_size", low=1, high=n)
     per_epoch = math.ceil(n / batch_size)
+    count_steps = steps is not None         # the progress bar counts what the caller asked for
     if steps is not None:
         steps = check_int(steps, "steps", low=1)
         epochs = math.ceil(steps / per_epoch)
@@ -173,7 +174,8 @@ def fit(model: nn.Module, loss, data, *, epochs: int | None = None, steps: int |
     t0 = time.perf_counter()
     model.train()
     with threads(n_threads):
-        bar = progress_bar(total=epochs, desc=desc or f"training {type(model).__name__}", disable=not progress)
+        bar = progress_bar(total=steps if count_steps else epochs, desc=desc or f"training {type(model).__name__}",
+                           disable=not progress)
         for epoch in range(epochs):
             if sampling == "shuffle":
                 order = torch.randperm(n, generator=gen, device=gen.device).to(dev)
@@ -198,6 +200,8 @@ def fit(model: nn.Module, loss, data, *, epochs: int | None = None, steps: int |
                 terms["loss"].backward()
                 opt.step()
                 done_steps += 1
+                if count_steps:
+                    bar.update(1)
                 m = batch[0].shape[0]
                 seen += m
                 value = float(terms["loss"].detach())
@@ -209,7 +213,8 @@ def fit(model: nn.Module, loss, data, *, epochs: int | None = None, steps: int |
                 for key, val in terms.items():
                     sums[key] = sums.get(key, 0.0) + float(val.detach()) * m
             ran += 1
-            bar.update(1)
+            if not count_steps:
+                bar.update(1)
             for key, val in sums.items():
                 history.setdefault(key, []).append(val / max(seen, 1))
             if hasattr(bar, "set_postfix") and progress:

@@ -24,13 +24,24 @@
 # %% [markdown]
 # ## How a lesson starts
 #
-# Every lesson begins with the same three lines. `get_device()` picks a CUDA GPU, else an
-# Apple-silicon GPU (`mps`), else the CPU, and says in one line what it picked; set the
-# environment variable `LOWDIM_DEVICE=cpu` (or `cuda`, `mps`) to choose yourself.
-# `seed_everything` seeds Python, NumPy and torch so that every number printed in the
-# lessons comes out the same on every run. `scale()` reads `LOWDIM_SCALE`: `small` (the
-# default) keeps each lesson near a minute on a laptop CPU; `full` grows the experiments
-# for a GPU.
+# Every lesson begins with the same call, `device, SCALE, gen = lu.setup(seed=0)` (with `_`
+# for `gen` where a lesson needs no generator of its own, as this one). It applies
+# the course's plotting style; seeds Python's, NumPy's and torch's global generators, so that
+# every number printed in the lessons comes out the same on every run; picks the device — a
+# CUDA GPU, else an Apple-silicon GPU (`mps`), else the CPU — and says in one line what it
+# picked (set the environment variable `LOWDIM_DEVICE=cpu`, or `cuda`, `mps`, to choose
+# yourself); and reads the scale knob `LOWDIM_SCALE`: `small` (the default) keeps each lesson
+# near a minute on a laptop CPU, `full` grows the experiments for a GPU. The third value,
+# `gen`, is a CPU `torch.Generator` seeded with the same seed, for lessons that want a random
+# stream of their own.
+#
+# Every function of `lowdim_utils` that draws random numbers takes a `generator=` argument:
+# `None` (the default) uses torch's global generator, which `setup` has just seeded; an int
+# gives the same numbers at every call; a `torch.Generator` advances its stream from call to
+# call. Long loops show `lu.progress_bar`, and the library picks thread counts for its small
+# iterative operations by itself (`with lu.threads(1): ...` fixes one for a block, where a
+# lesson compares at a given thread count). This lesson draws its few random numbers with
+# NumPy.
 
 # %%
 import matplotlib.pyplot as plt
@@ -41,10 +52,8 @@ import lowdim_utils as lu
 from lowdim_utils import linear
 from lowdim_utils.data import list_datasets, load
 
-lu.set_style()
-device = lu.get_device()
-lu.seed_everything(0)
-print("scale:", lu.scale())
+device, SCALE, _ = lu.setup(seed=0)
+print("scale:", SCALE)
 
 # %% [markdown]
 # ## The hypothesis, measured
@@ -138,7 +147,7 @@ explained_variance_ratio = lu.check("00.evr", explained_variance_ratio)
 # :::
 
 # %% tags=["nbval-check-output"]
-s_digits = linear.svd(linear.center(torch.from_numpy(digits.X).double())[0])[1].numpy()
+s_digits = lu.to_numpy(linear.svd(linear.center(torch.from_numpy(digits.X).double())[0])[1])
 print("share of the first direction on digits:", f"{explained_variance_ratio(s_digits)[0]:.4f}")
 
 # %% [markdown]
@@ -158,7 +167,7 @@ list_datasets()[["description", "licence"]]
 #   Each lesson is a pair: `notebooks/NN_name.py` (the source, readable in any editor) and
 #   the executed `notebooks/NN_name.ipynb`. Interactive controls appear when you run a
 #   lesson live; the book shows the figure for their default values.
-# - **On a GPU**: nothing to change; `get_device()` finds it. Set `LOWDIM_SCALE=full`
+# - **On a GPU**: nothing to change; `lu.setup()` finds it. Set `LOWDIM_SCALE=full`
 #   for experiments sized for it.
 # - **The book**: `make book` executes every lesson and builds the HTML into
 #   `_build/html`; it works offline, math included.

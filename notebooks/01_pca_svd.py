@@ -33,23 +33,17 @@
 # Exploration for Deep RL using Singular Value Decomposition*.
 
 # %%
-import time
-
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
 from sklearn.utils.extmath import randomized_svd as sk_randomized_svd
-from tqdm.auto import tqdm
 
 import lowdim_utils as lu
 from lowdim_utils import linear
 from lowdim_utils.data import load
 
-lu.set_style()
-device = lu.get_device()
-gen = lu.seed_everything(0)
-SCALE = lu.scale()  # "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
+device, SCALE, _ = lu.setup(seed=0)  # SCALE: "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
 
 # %% [markdown]
 # ## 1. Motivation: real images live near low-dimensional subspaces
@@ -217,8 +211,9 @@ print("variances, max relative error:", f"{np.max(np.abs(var_np - sk.explained_v
 # `lowdim_utils.linear` holds the torch versions the rest of the course uses: `pca`,
 # `svd`, `power_iteration`, `randomized_svd` and `subspace_angles`. They run on any
 # device, keep float32 or float64, and fix the sign ambiguity one way
-# (`flip_signs`: the largest entry of each right singular vector is positive — the
-# convention of scikit-learn's PCA), so even raw vectors can be compared with it.
+# (`flip_svd`, from `lowdim_utils.signs` and re-exported by `linear`: the largest-magnitude
+# entry of each right singular vector is positive — the convention of scikit-learn's PCA),
+# so even raw vectors can be compared with it.
 #
 # **How we compare.** For exact methods, entrywise after sign fixing. For randomized and
 # iterative methods, with **principal angles** between subspaces: if $Q_A,Q_B$ are
@@ -228,9 +223,9 @@ print("variances, max relative error:", f"{np.max(np.abs(var_np - sk.explained_v
 # %% tags=["nbval-check-output"]
 Xt = torch.from_numpy(Xf).to(device)
 res = linear.pca(Xt, 10)
-print("course pca vs sklearn PCA, max |Δ component| :", f"{np.abs(res.components.cpu().numpy() - sk.components_).max():.1e}"
-      if np.abs(res.components.cpu().numpy() - sk.components_).max() > 1e-12 else "< 1e-12")
-print("explained variance ratio (first 5)           :", np.round(res.explained_variance_ratio[:5].cpu().numpy(), 4))
+print("course pca vs sklearn PCA, max |Δ component| :", f"{np.abs(lu.to_numpy(res.components) - sk.components_).max():.1e}"
+      if np.abs(lu.to_numpy(res.components) - sk.components_).max() > 1e-12 else "< 1e-12")
+print("explained variance ratio (first 5)           :", np.round(lu.to_numpy(res.explained_variance_ratio[:5]), 4))
 
 # %% [markdown]
 # Now the randomized SVD, against scikit-learn's `randomized_svd` and torch's
@@ -241,7 +236,7 @@ print("explained variance ratio (first 5)           :", np.round(res.explained_v
 Xc = Xt - Xt.mean(0)
 _, _, Vt_exact = linear.svd(Xc, 10)
 U_c, S_c, Vt_c = linear.randomized_svd(Xc, 10, oversample=10, n_iter=4, generator=torch.Generator().manual_seed(1))
-_, _, Vt_sk = sk_randomized_svd(Xc.cpu().numpy(), 10, n_oversamples=10, n_iter=4, random_state=1)
+_, _, Vt_sk = sk_randomized_svd(lu.to_numpy(Xc), 10, n_oversamples=10, n_iter=4, random_state=1)
 _, _, V_tl = torch.svd_lowrank(Xc, q=20, niter=4)
 S_p, Vt_p, steps = linear.power_iteration(Xc, 10, n_iter=2000, tol=1e-10)
 
@@ -338,7 +333,7 @@ s_photo = torch.linalg.svdvals(photo)
 k_h, ps, qs, trials = 20, [2, 5, 10, 20, 40], [0, 1, 2], 8
 ratio = np.zeros((len(qs), len(ps)))
 bound = np.zeros_like(ratio)
-with tqdm(total=len(qs) * len(ps) * trials, desc="range finder trials") as bar:
+with lu.progress_bar(total=len(qs) * len(ps) * trials, desc="range finder trials") as bar:
     for a, q in enumerate(qs):
         for b, p in enumerate(ps):
             errs = []
@@ -406,7 +401,7 @@ range_finder_np = lu.check("01.range", range_finder_np)
 # :::
 
 # %% tags=["nbval-check-output"]
-P = photo.cpu().numpy()
+P = lu.to_numpy(photo)
 errs = {q: np.linalg.norm(P - (Q := range_finder_np(P, 30, q, np.random.default_rng(0))) @ (Q.T @ P), 2) / float(s_photo[20])
         for q in (0, 2)}
 print(f"your range finder, size 30: error/σ_21 = {errs[0]:.2f} (q=0), {errs[2]:.2f} (q=2)")
@@ -430,7 +425,7 @@ def test_matrix(n, d, rank=50, seed=0, device="cpu"):
 sizes = [1000, 2000, 4000, 8000] if SCALE == "small" else [2000, 8000, 32000, 128000]
 d_b, k_b = (500, 20) if SCALE == "small" else (2000, 50)
 bench = lu.Benchmark(f"rank-{k_b} SVD of an n×{d_b} float32 matrix", size_label="n (rows)")
-for n in tqdm(sizes, desc="benchmark sizes"):
+for n in lu.progress_bar(sizes, desc="benchmark sizes"):
     Xb = test_matrix(n, d_b)
     Xn = Xb.numpy()
     if n <= 4000:  # the full SVDs grow as n d²: keep them to the smaller sizes
@@ -448,13 +443,14 @@ for n in tqdm(sizes, desc="benchmark sizes"):
         bench.run(f"torch full SVD ({device.type})", n, torch.linalg.svd, Xg, full_matrices=False, device=device)
 bench.plot()
 plt.show()
-bench.table().map(lambda s: f"{1e3 * s:.1f} ms" if s == s else "")
+bench.report()
 
 # %% [markdown]
-# The full SVD costs $O(nd^2)$ and its slope is close to 1 in $n$ here (d is fixed), but its
+# The full SVD costs $O(nd^2)$ plus an $O(d^3)$ part that does not grow with $n$ (d is fixed),
+# so at these sizes its measured slopes in $n$ stay below 1 (see the legend), and its
 # constant is large; the randomized methods cost $O(nd(k+p)(q+1))$ — also linear in $n$, with
 # a constant smaller by roughly $d/((k+p)(q+1))$. On a GPU the same code runs unchanged on
-# the device `lu.get_device()` picked.
+# the device `lu.setup()` picked.
 #
 # **The standard benchmark size** of the course: $20000\times1000$, $k=50$, $p=10$, $q=4$,
 # float32, CPU. The course's implementation must be no slower than scikit-learn's.

@@ -46,7 +46,6 @@
 
 # %%
 import math
-import time
 
 import matplotlib.pyplot as plt
 import networkx as nx
@@ -57,16 +56,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import LeaveOneOut, cross_val_predict
 from sklearn.random_projection import (GaussianRandomProjection, SparseRandomProjection,
                                        johnson_lindenstrauss_min_dim)
-from tqdm.auto import tqdm
 
 import lowdim_utils as lu
 from lowdim_utils import projections as rp
 from lowdim_utils.data import load
 
-lu.set_style()
-device = lu.get_device()
-gen = lu.seed_everything(0)
-SCALE = lu.scale()  # "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
+device, SCALE, _ = lu.setup(seed=0)  # SCALE: "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
 
 # %% [markdown]
 # ## 1. Motivation: distances survive a random projection
@@ -414,7 +409,7 @@ kinds = {"Gaussian": lambda kk, s: rp.gaussian_matrix(D, kk, generator=s, dtype=
 draws = 2
 worst = {name: np.zeros((len(ks), draws)) for name in kinds}
 p99 = {name: np.zeros((len(ks), draws)) for name in kinds}
-for name, make in tqdm(kinds.items(), desc="matrix kinds"):
+for name, make in lu.progress_bar(kinds.items(), desc="matrix kinds"):
     for a, kk in enumerate(ks):
         for s in range(draws):
             dev = (torch.pdist(rp.project(X, make(kk, 1000 * s + kk))) ** 2 / dX - 1).abs()
@@ -597,7 +592,7 @@ print(f"member 8 joined {karate.label_names[y_k[8]]}'s club; its friends in the 
 n_b, k_b = (500, 512) if SCALE == "small" else (20000, 1024)
 Ds = [1000, 2000, 4000, 8000, 16000] if SCALE == "small" else [4000, 16000, 64000]
 bench = lu.Benchmark(f"projecting n={n_b} float32 points to k={k_b}", size_label="D (input dimension)")
-for Dd in tqdm(Ds, desc="benchmark sizes"):
+for Dd in lu.progress_bar(Ds, desc="benchmark sizes"):
     Xb = torch.randn(n_b, Dd, generator=torch.Generator().manual_seed(Dd))
     Xb_np = Xb.numpy()
     Rs = rp.sparse_matrix(Dd, k_b, generator=1)
@@ -614,7 +609,7 @@ for Dd in tqdm(Ds, desc="benchmark sizes"):
         bench.run(f"course Gaussian ({device.type})", Dd, rp.project, Xg, Rg.to(device), device=device)
 bench.plot()
 plt.show()
-bench.table().map(lambda s: f"{1e3 * s:.1f} ms" if s == s else "")
+bench.report()
 
 # %%
 t = bench.table()
@@ -625,8 +620,8 @@ for Dd in Ds:
 
 # %% [markdown]
 # The sparse projection is faster than the dense one, but compare the printed speed-ups with
-# $\sqrt D$: at the larger sizes they are a few-fold, far below the operation-count ratio.
-# Two reasons. First, a dense
+# $\sqrt D$: they are a few-fold at most (in the run printed above, about 2× at most), far
+# below the operation-count ratio. Two reasons. First, a dense
 # input must be *read* in full: whatever $R$ is, every one of the $nD$ input numbers is
 # touched once (here: transposed block by block), so the sparse method costs
 # $O(nD + nk\sqrt D)$, not $O(nk\sqrt D)$ — and once $X$ no longer fits in the CPU cache,
@@ -649,9 +644,8 @@ srp_s = SparseRandomProjection(1000, random_state=7).fit(Xs[:2].numpy())
 t_course = lu.time_it(rp.project, Xs, Rs, repeats=5)
 t_sk = lu.time_it(srp_s.transform, Xs.numpy(), repeats=5)
 threads = torch.get_num_threads()
-torch.set_num_threads(1)        # the same resources as SciPy's single-threaded product
-t_course_1 = lu.time_it(rp.project, Xs, Rs, repeats=5)
-torch.set_num_threads(threads)
+with lu.threads(1):             # the same resources as SciPy's single-threaded product
+    t_course_1 = lu.time_it(rp.project, Xs, Rs, repeats=5)
 print(f"density: course {Rs.density:.4f}, sklearn {srp_s.density_:.4f}")
 print(f"course project (very sparse), {threads} threads : {t_course * 1e3:7.1f} ms")
 print(f"course project (very sparse), 1 thread  : {t_course_1 * 1e3:7.1f} ms")
@@ -663,12 +657,14 @@ print(f"ratio course / sklearn: {t_course / t_sk:.2f} ({threads} threads), {t_co
 # Both perform the same $2000\times10^5$ multiply-adds. The course's version processes the
 # points in cache-sized blocks with torch's `embedding_bag`, so each block of $X^\top$ is
 # still in cache when it is summed; scikit-learn transposes the whole input once and runs
-# SciPy's single-threaded sparse product over it; the single-thread line compares equal
-# resources. On a GPU, `project` sends the whole batch to `embedding_bag` at once. A caveat
-# for shared machines: when other programs keep the cores busy, every multi-threaded torch
-# operation can stall for milliseconds waiting for its second thread, which dominates small
-# timings (the flat course curves at small $D$ above, when it happens);
-# `torch.set_num_threads(1)` removes the effect.
+# SciPy's single-threaded sparse product over it; the single-thread line, timed inside
+# `with lu.threads(1):` (one thread for torch and for the NumPy/SciPy pools, restored
+# afterwards), compares equal resources. On a GPU, `project` sends the whole batch to
+# `embedding_bag` at once. A caveat for shared machines: when other programs keep the cores
+# busy, every multi-threaded torch operation can stall for milliseconds waiting for its second
+# thread, which dominates small timings (the flat course curves at small $D$ above, when it
+# happens); running such code inside `with lu.threads(1):` removes the effect (the library's
+# iterative methods already use one thread for small operations by themselves).
 #
 # ## 8. Explore: target dimension, density, and the shape of the distortion
 #

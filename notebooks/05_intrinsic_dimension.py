@@ -55,16 +55,13 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 import lowdim_utils as lu
-from lowdim_utils import intrinsic
+from lowdim_utils import intrinsic, subspace
 from lowdim_utils.data import load
+from lowdim_utils.neighbors import knn
 
-lu.set_style()
-device = lu.get_device()
-gen = lu.seed_everything(0)
-SCALE = lu.scale()  # "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
+device, SCALE, gen = lu.setup(seed=0)  # SCALE: "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
 
 try:  # the oracle: scikit-dimension
     import skdim
@@ -91,14 +88,14 @@ print("scikit-dimension (oracle):", getattr(skdim, "__version__", "installed") i
 # %%
 digits = load("digits")
 X_dig = digits.X.astype(np.float64) / 16.0
-X_roll = intrinsic.manifold_sample("swiss_roll", len(X_dig), 2, ambient=64, seed=1)
+X_roll = lu.to_numpy(intrinsic.manifold_sample("swiss_roll", len(X_dig), 2, ambient=64, generator=1))
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), gridspec_kw={"width_ratios": [1, 1.3, 1.3]})
 axes[0].imshow(np.block([[X_dig[5 * r + c].reshape(8, 8) for c in range(5)] for r in range(2)]), cmap="gray_r")
 axes[0].set_title("digits: 64 pixels each")
 axes[0].axis("off")
 for name, X in [("digits", X_dig), ("swiss roll in 64-D", X_roll)]:
-    cum = torch.cumsum(intrinsic.explained_variance_ratio(X), 0).numpy()
+    cum = lu.to_numpy(torch.cumsum(intrinsic.explained_variance_ratio(X), 0))
     axes[1].plot(np.arange(1, 21), cum[:20], "o-", ms=3, label=f"{name}: {intrinsic.pca_dimension(X, 0.9)} for 90%")
     d, x, y = intrinsic.twonn(X, return_fit=True)
     axes[2].plot(x, y, ".", ms=2, alpha=0.5)
@@ -346,8 +343,10 @@ for name, X in [("swiss roll", X_roll), ("digits", X_dig)]:
 # `lowdim_utils.intrinsic` holds `pca_dimension(X, threshold)`, `twonn(X)` and
 # `mle_dimension(X, k)`. They accept NumPy arrays or torch tensors on any device, float32 or
 # float64, and validate their input (the error names the argument). Nearest neighbours come
-# from `knn_distances`, which works on chunks of rows — so memory is $O(\text{chunk}\cdot n)$,
-# not $O(n^2)$. For each chunk it computes squared distances with one matrix product,
+# from the course's one neighbour search, `lowdim_utils.neighbors.knn(X, k)`, which returns the
+# distances to and the indices of every point's `k` nearest other points, both `(n, k)`. It
+# works on chunks of rows — so memory is $O(\text{chunk}\cdot n)$, not $O(n^2)$. It centres the
+# data, computes each chunk's squared distances with one matrix product,
 # $\|a\|^2+\|b\|^2-2a^\top b$ (the fast mode of `torch.cdist`), keeps the `k` smallest with
 # `torch.topk`, and then recomputes those `k` distances directly as $\|x_i-x_j\|$: the
 # matrix-product form loses precision exactly for the *small* distances these estimators need.
@@ -355,7 +354,8 @@ for name, X in [("swiss roll", X_roll), ("digits", X_dig)]:
 # **Test data** (`intrinsic.manifold_sample`), each $n=2000$ points mapped isometrically into
 # $\mathbb R^{100}$: uniform in a cube on a random linear subspace ($d=2,5,10$), uniform on the
 # spheres $S^2$ and $S^5$, on the flat torus $T^3$, the swiss roll ($d=2$), and a closed curve
-# ($d=1$) that winds through 20 directions. The **oracle** is scikit-dimension
+# ($d=1$) that winds through 20 directions (`manifold_sample` returns a torch tensor, here on
+# the lesson's device; `lu.to_numpy` hands a copy to the NumPy code). The **oracle** is scikit-dimension
 # (`skdim.id.TwoNN`, `skdim.id.MLE` with `n_neighbors=k`), which implements the same formulas (4)
 # and (6)–(7); where it is not installed, the NumPy references of section 3 stand in.
 #
@@ -367,10 +367,10 @@ n_known = 2000
 cases = [("linear", 2), ("linear", 5), ("linear", 10), ("sphere", 2), ("sphere", 5), ("torus", 3),
          ("swiss_roll", 2), ("curve", 1)]
 rows, data_known = [], {}
-for kind, d in tqdm(cases, desc="known manifolds"):
-    X = intrinsic.manifold_sample(kind, n_known, d, ambient=100, seed=d)
+for kind, d in lu.progress_bar(cases, desc="known manifolds"):
+    Xt = intrinsic.manifold_sample(kind, n_known, d, ambient=100, generator=d, device=device)
+    X = lu.to_numpy(Xt)  # for the oracle and the NumPy references
     data_known[kind, d] = X
-    Xt = torch.from_numpy(X).to(device)
     row = {"data": f"{kind} (d={d})", "true d": d, "PCA 90%": intrinsic.pca_dimension(Xt, 0.9),
            "TwoNN": intrinsic.twonn(Xt), "MLE k=20": intrinsic.mle_dimension(Xt, 20)}
     if HAVE_SKDIM:
@@ -394,7 +394,7 @@ known.round(2)
 # The checks, with their tolerances: within 15 % of the true $d$ for every example with
 # $d\le5$; for the 10-dimensional cube, between 7 and 10 (the boundary bias); the course
 # implementation against the oracle to $10^{-9}$ relative (the same formulas, so only
-# round-off may differ) — except on the curve, where some neighbours are only $5\cdot10^{-8}$
+# round-off may differ) — except on the curve, where some neighbours are only $1.6\cdot10^{-6}$
 # apart and the oracle's neighbour search (scikit-learn's, or the NumPy reference's), which
 # computes $\sqrt{\|a\|^2+\|b\|^2-2a^\top b}$, loses most digits of those distances (the course
 # code recomputes them directly); and the invariances to $10^{-9}$.
@@ -473,14 +473,17 @@ print("the '1's are among the three lowest-dimensional classes:", 1 in sorted(pe
 # %% [markdown]
 # ## 6. The headline: training in a random subspace
 #
-# `intrinsic.SubspaceModel(model, d, projection)` wraps any torch module: it stores
+# The subspace training lives in `lowdim_utils.subspace`.
+# `subspace.SubspaceModel(model, d, projection, generator=...)` wraps any torch module: it stores
 # $\theta_0$ (the module's initial parameters), a fixed projection and a trainable
 # $z\in\mathbb R^d$ initialised to 0, and evaluates the module at $\theta_0+Pz$ (8) with
 # `torch.func.functional_call`, so autograd carries the gradient back through $P$ to $z$. The
 # projections are `"dense"` (Gaussian, unit columns), `"sparse"` (about $\sqrt D$ non-zeros per
-# column) and `"fastfood"` (9). `intrinsic.dint_sweep` trains the full model once (the
-# baseline), then trains in subspaces of growing $d$ and reports where the accuracy first
-# reaches 90 % of the baseline.
+# column) and `"fastfood"` (9). `subspace.dint_sweep` builds the model once, trains a copy of it
+# normally (the baseline), then trains further copies — all starting from the same $\theta_0$ —
+# in subspaces of growing $d$, drawing the projections one after the other from `generator`
+# (here the lesson's `gen`), and reports where the accuracy first reaches 90 % of the baseline.
+# Training is the course's shared loop `lowdim_utils.training.fit`.
 #
 # The experiment (CPU scale): a 2-hidden-layer MLP on the 8×8 digits (1200 training, 597 test
 # images), full-batch Adam, at two widths — 32 and 128 hidden units per layer. Li et al.
@@ -508,19 +511,15 @@ def mlp(width):
     return make
 
 
-threads = torch.get_num_threads()
-if device.type == "cpu":  # networks this small train fastest on one thread (no synchronisation overhead)
-    torch.set_num_threads(1)
-try:
-    sweeps = {}
-    for width in widths:
-        sweeps[width, "dense"] = intrinsic.dint_sweep(mlp(width), dims, Xtr, ytr, Xte, yte, projection="dense",
-                                                       steps=steps, lr=0.1, baseline_steps=200, baseline_lr=1e-2)
-    wide = widths[-1]
-    sweeps[wide, "fastfood"] = intrinsic.dint_sweep(mlp(wide), dims, Xtr, ytr, Xte, yte, projection="fastfood",
-                                                     steps=steps, lr=0.1, baseline=sweeps[wide, "dense"].baseline)
-finally:
-    torch.set_num_threads(threads)
+sweeps = {}
+for width in widths:
+    sweeps[width, "dense"] = subspace.dint_sweep(mlp(width), dims, Xtr, ytr, Xte, yte, projection="dense",
+                                                 steps=steps, lr=0.1, baseline_steps=200, baseline_lr=1e-2,
+                                                 generator=gen)
+wide = widths[-1]
+sweeps[wide, "fastfood"] = subspace.dint_sweep(mlp(wide), dims, Xtr, ytr, Xte, yte, projection="fastfood",
+                                               steps=steps, lr=0.1, baseline=sweeps[wide, "dense"].baseline,
+                                               generator=gen)
 
 fig, ax = plt.subplots(figsize=(7, 4))
 for (width, proj), r in sweeps.items():
@@ -539,7 +538,7 @@ plt.show()
 for (width, proj), r in sweeps.items():
     found = f"d_int90 = {r.dint} ({100 * r.dint / r.n_params:.1f}% of D)" if r.dint else "d_int90 not reached"
     print(f"width {width:3d}, {proj:8s}: D = {r.n_params:6,d} parameters, full-training accuracy {r.baseline:.3f}, {found}")
-sub = intrinsic.SubspaceModel(mlp(wide)(), dims[-1], "sparse")
+sub = subspace.SubspaceModel(mlp(wide)(), dims[-1], "sparse", generator=gen)
 nb = {"dense": sweeps[wide, "dense"].projection_bytes[-1], "sparse": sub.projection.nbytes,
       "fastfood": sweeps[wide, "fastfood"].projection_bytes[-1]}
 print(f"memory of P at d = {dims[-1]} (D = {sweeps[wide, 'dense'].n_params:,}):",
@@ -583,9 +582,9 @@ print("Fastfood stores P in at least 50x less memory than dense:", nb["dense"] >
 # %%
 sizes = [500, 1000, 2000, 4000] if SCALE == "small" else [1000, 4000, 16000, 64000]
 bench = lu.Benchmark("TwoNN and MLE (k=10), points on T^5 in R^64", size_label="n (points)")
-for n in tqdm(sizes, desc="benchmark sizes"):
-    Xb = intrinsic.manifold_sample("torus", n, 5, ambient=64, seed=3)
-    Xbt = torch.from_numpy(Xb)
+for n in lu.progress_bar(sizes, desc="benchmark sizes"):
+    Xbt = intrinsic.manifold_sample("torus", n, 5, ambient=64, generator=3)  # float64 on the CPU
+    Xb = lu.to_numpy(Xbt)
     bench.run("course twonn (torch, CPU)", n, intrinsic.twonn, Xbt, repeats=3)
     bench.run("course mle (torch, CPU)", n, intrinsic.mle_dimension, Xbt, 10, repeats=3)
     if n <= 4000:  # O(n^2) memory and time
@@ -599,7 +598,7 @@ for n in tqdm(sizes, desc="benchmark sizes"):
         bench.run(f"course mle ({device.type})", n, intrinsic.mle_dimension, Xg, 10, device=device)
 bench.plot()
 plt.show()
-bench.table().map(lambda s: f"{1e3 * s:.1f} ms" if s == s else "")
+bench.report()
 
 # %%
 n_max = max(n for n in sizes if n <= 4000)
@@ -634,13 +633,14 @@ if HAVE_SKDIM:
 # real data are reported with their scale ($k$, or $n$ for TwoNN's decimation).
 
 # %% tags=["nbval-ignore-output"]
-roll_clean = intrinsic.manifold_sample("swiss_roll", 1500, 2, ambient=10, seed=5)
+roll_clean = lu.to_numpy(intrinsic.manifold_sample("swiss_roll", 1500, 2, ambient=10, generator=5))
 k_max = 150
 
 
 def mle_curve(X):
     """S_k(x_i) = sum_{j<k} log(T_k / T_j) for every point and every k = 2..k_max, from one neighbour search."""
-    logT = np.log(intrinsic.knn_distances(torch.from_numpy(X), k_max).numpy())
+    distances, _ = knn(X, k_max)
+    logT = np.log(lu.to_numpy(distances))
     ks = np.arange(2, k_max + 1)
     csum = np.cumsum(logT, axis=1)  # sum_{j<=k} log T_j
     return ks, (ks - 1) * logT[:, ks - 1] - csum[:, ks - 2]

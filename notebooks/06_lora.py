@@ -62,20 +62,12 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 import lowdim_utils as lu
-from lowdim_utils import lora
+from lowdim_utils import lora, training
 from lowdim_utils.data import list_datasets, load
 
-lu.set_style()
-device = lu.get_device()
-lu.seed_everything(0)
-SCALE = lu.scale()  # "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
-if device.type == "cpu":
-    # The matrices here are small: one thread is as fast as two, and it stays fast when
-    # other programs share the cores (two threads then wait on each other).
-    torch.set_num_threads(1)
+device, SCALE, _ = lu.setup(seed=0)  # SCALE: "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
 
 # %% [markdown]
 # ## 1. Motivation: one pretrained network, many tasks
@@ -133,8 +125,11 @@ plt.show()
 
 # %% [markdown]
 # The network: $784 \to h \to h \to 5$ with ReLUs, $h=128$ (512 with `LOWDIM_SCALE=full`).
-# Training is Adam on mini-batches of 250 in a seeded random order, so every run is
-# reproducible.
+# Training is the course's loop `lowdim_utils.training.fit` with the cross-entropy loss: Adam
+# on the trainable parameters, mini-batches of 250 in a random order drawn from the seed
+# `generator=0` — the same order for every run, so every run is reproducible. `fit` returns a
+# history whose `"loss"` entry is the mean training loss of each epoch; `training.accuracy`
+# evaluates a model in eval mode.
 
 # %%
 HIDDEN = 128 if SCALE == "small" else 512
@@ -143,6 +138,7 @@ RANKS = [1, 2, 4, 8, 16] if SCALE == "small" else [1, 2, 4, 8, 16, 32, 64]
 ALPHAS = [2, 16, 64]          # the scale numerator α; the update is multiplied by α / r
 ALPHA = 16                   # the default α of the rank sweep
 LR_FULL, LR_LORA = 1e-3, 3e-3
+TRAIN = dict(epochs=EPOCHS, batch_size=250, generator=0)  # the same schedule and batch order for every run
 
 
 class MLP(nn.Module):
@@ -154,42 +150,16 @@ class MLP(nn.Module):
         return self.head(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
 
 
-def fit(model, X, y, *, epochs=EPOCHS, lr=1e-3, batch=250, seed=0, desc=None):
-    """Adam on the trainable parameters, mini-batches in a seeded order; returns per-epoch mean losses."""
-    g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
-    losses = []
-    for _ in tqdm(range(epochs), desc=desc, leave=False, disable=desc is None):
-        perm, total = torch.randperm(len(X), generator=g).to(X.device), 0.0
-        for i in range(0, len(X), batch):
-            idx = perm[i:i + batch]
-            loss = nn.functional.cross_entropy(model(X[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        losses.append(total / len(X))
-    return losses
-
-
-@torch.no_grad()
-def accuracy(model, X, y):
-    model.eval()
-    acc = float((model(X).argmax(1) == y).float().mean())
-    model.train()
-    return acc
-
-
 lu.seed_everything(0)
 pretrained = MLP().to(device)
-pre_losses = fit(pretrained, XA, yA, lr=1e-3, desc="pretraining")
+training.fit(pretrained, training.cross_entropy, (XA, yA), lr=1e-3, desc="pretraining", **TRAIN)
 for p in pretrained.parameters():
     p.requires_grad_(False)
-print(f"pretrained network, old task test accuracy: {accuracy(pretrained, XA_test, yA_test):.3f}")
+print(f"pretrained network, old task test accuracy: {training.accuracy(pretrained, XA_test, yA_test):.3f}")
 
 # %% tags=["nbval-check-output"]
-print("pretrained network, old task test accuracy above 0.85:", accuracy(pretrained, XA_test, yA_test) > 0.85)
-print(f"parameters: {sum(p.numel() for p in pretrained.parameters())}")
+print("pretrained network, old task test accuracy above 0.85:", training.accuracy(pretrained, XA_test, yA_test) > 0.85)
+print(f"parameters: {training.count_parameters(pretrained, trainable_only=False)}")
 
 # %% [markdown]
 # ## 2. Derivation
@@ -366,7 +336,9 @@ lora_grads = lu.check("06.grads", lora_grads)
 #   layers for adapters, freezes everything else except the modules named in `trainable`
 #   (here: the new head), and checks every argument (`r` out of range for a layer,
 #   `alpha ≤ 0`, a target that is not a `Linear`, … raise errors that say so);
-# - `count_trainable(model)`, `svd_init(layer, source)` (Eq. (6)), `merge_all`, `unmerge_all`.
+# - `svd_init(layer, source)` (Eq. (6)), `merge_all`, `unmerge_all`; and
+#   `lowdim_utils.training.count_parameters(model)`, which counts the trainable numbers (what an
+#   optimiser updates; `trainable_only=False` counts all of them).
 #
 # First, the reference implementation against the course layer, and the exact checks of
 # section 2, all in float64 on one pretrained layer.
@@ -448,9 +420,9 @@ head_params = sum(p.numel() for p in m4.head.parameters())
 expected = 4 * (XA.shape[1] + HIDDEN) + 4 * (HIDDEN + HIDDEN) + head_params
 nn.functional.cross_entropy(m4(XB[:100]), yB[:100]).backward()
 with_grad = sorted(n for n, p in m4.named_parameters() if p.grad is not None)
-print("trainable numbers at r=4:", lora.count_trainable(m4), "= r(d+k) per layer + head:",
-      lora.count_trainable(m4) == expected)
-print("full fine-tuning trains  :", lora.count_trainable(reference_net))
+print("trainable numbers at r=4:", training.count_parameters(m4), "= r(d+k) per layer + head:",
+      training.count_parameters(m4) == expected)
+print("full fine-tuning trains  :", training.count_parameters(reference_net))
 print("adapted net = pretrained body + new head at init:", torch.equal(m4(XB_test), reference_net(XB_test)))
 print("parameters that got a gradient:", with_grad)
 
@@ -487,7 +459,7 @@ if peft is not None:
         merged_theirs = theirs.merge_and_unload()
         diff_merged = float((lora.merge_all(ours)(xb) - merged_theirs(xb)).abs().max())
     print(f"peft {peft.__version__}: max |ours − peft| = {diff:.1e}; merged: {diff_merged:.1e}; "
-          f"trainable numbers {lora.count_trainable(ours)} (ours) vs {n_theirs} (peft)")
+          f"trainable numbers {training.count_parameters(ours)} (ours) vs {n_theirs} (peft)")
 
 # %% [markdown]
 # Both compute Eq. (1) with the same scale $\alpha/r$, so the outputs agree to rounding
@@ -520,29 +492,31 @@ def weight_update(model, name):
 def old_task_accuracy(model):
     m = copy.deepcopy(model)
     m.head = pretrained.head
-    return accuracy(m, XA_test, yA_test)
+    return training.accuracy(m, XA_test, yA_test)
 
 
 def record(model, losses, **info):
-    return dict(info, new_acc=accuracy(model, XB_test, yB_test), old_acc=old_task_accuracy(model),
-                trainable=lora.count_trainable(model), losses=losses,
-                sv={n: torch.linalg.svdvals(weight_update(model, n)).cpu().numpy() for n in ("fc1", "fc2")},
+    return dict(info, new_acc=training.accuracy(model, XB_test, yB_test), old_acc=old_task_accuracy(model),
+                trainable=training.count_parameters(model), losses=losses,
+                sv={n: lu.to_numpy(torch.linalg.svdvals(weight_update(model, n))) for n in ("fc1", "fc2")},
                 W={n: getattr(pretrained, n).weight.detach().cpu().double() + weight_update(model, n) for n in ("fc1", "fc2")})
 
 
 runs = []
+grid = [(r, a, "standard") for a in ALPHAS for r in RANKS] + [(r, ALPHA, "svd") for r in RANKS]
 lu.seed_everything(0)
 m_full = new_head_model()
-runs.append(record(m_full, fit(m_full, XB, yB, lr=LR_FULL), method="full fine-tuning", r=None, alpha=None))
+hist = training.fit(m_full, training.cross_entropy, (XB, yB), lr=LR_FULL, progress=False, **TRAIN)
+runs.append(record(m_full, hist["loss"], method="full fine-tuning", r=None, alpha=None))
 m_head = new_head_model()
 for n_, p in m_head.named_parameters():
     p.requires_grad_(n_.startswith("head"))
-runs.append(record(m_head, fit(m_head, XB, yB, lr=LR_LORA), method="head only", r=0, alpha=None))
-
-grid = [(r, a, "standard") for a in ALPHAS for r in RANKS] + [(r, ALPHA, "svd") for r in RANKS]
-for r, a, init in tqdm(grid, desc="LoRA runs"):
+hist = training.fit(m_head, training.cross_entropy, (XB, yB), lr=LR_LORA, progress=False, **TRAIN)
+runs.append(record(m_head, hist["loss"], method="head only", r=0, alpha=None))
+for r, a, init in lu.progress_bar(grid, desc="LoRA runs"):
     m = lora_model(r, a, init)
-    runs.append(record(m, fit(m, XB, yB, lr=LR_LORA), method=f"LoRA ({init} init)", r=r, alpha=a))
+    hist = training.fit(m, training.cross_entropy, (XB, yB), lr=LR_LORA, progress=False, **TRAIN)
+    runs.append(record(m, hist["loss"], method=f"LoRA ({init} init)", r=r, alpha=a))
 
 results = pd.DataFrame([{k: v for k, v in run.items() if k not in ("losses", "sv", "W")} for run in runs])
 results = results.astype({"r": "Int64", "alpha": "Int64"})
@@ -622,7 +596,7 @@ def truncated_full_update(r):
     m.head = copy.deepcopy(m_full.head)
     for name, layer_ in lora.lora_layers(m).items():
         lora.svd_init(layer_, weight_update(m_full, name).float(), keep_output=False)
-    return accuracy(m, XB_test, yB_test)
+    return training.accuracy(m, XB_test, yB_test)
 
 
 truncated = {r: truncated_full_update(r) for r in RANKS}
@@ -711,7 +685,7 @@ for label, run in [("full fine-tuning", full_run)] + [(f"LoRA r={r}", lora_run(r
 spectral = pd.DataFrame(rows).set_index("method")
 old_std = np.mean([lora_run(r)["old_acc"] for r in RANKS])
 old_svd = np.mean([lora_run(r, ALPHA, "svd")["old_acc"] for r in RANKS])
-print(f"old task accuracy of the pretrained network: {accuracy(pretrained, XA_test, yA_test):.3f}; after "
+print(f"old task accuracy of the pretrained network: {training.accuracy(pretrained, XA_test, yA_test):.3f}; after "
       f"adaptation, averaged over ranks: standard init {old_std:.3f}, SVD init {old_svd:.3f}")
 spectral.round(2)
 
@@ -760,7 +734,8 @@ print("SVD init forgets the old task more than standard init (by > 10 points):",
 # %%
 widths = [128, 256, 512, 1024] if SCALE == "small" else [512, 1024, 2048, 4096, 8192]
 batch_rows = 256
-bench = lu.Benchmark(f"one d×d layer, batch {batch_rows}, {device.type}", size_label="width d")
+bench = lu.Benchmark(f"one d×d layer, batch {batch_rows}, {device.type}", size_label="width d",
+                     threads=1 if device.type == "cpu" else None)  # CPU timings single-threaded (see below)
 params = {"full fine-tuning": [], "LoRA r=8": []}
 
 
@@ -769,15 +744,15 @@ def train_step(layer_, x_):
     layer_(x_).square().mean().backward()
 
 
-for d in tqdm(widths, desc="benchmark widths"):
+for d in lu.progress_bar(widths, desc="benchmark widths"):
     torch.manual_seed(d)
     x_b = torch.randn(batch_rows, d, device=device)
     full_layer = nn.Linear(d, d).to(device)
     lora_layer = lora.LoRALinear(copy.deepcopy(full_layer), r=8, alpha=16)
     with torch.no_grad():
         lora_layer.lora_B.normal_()
-    params["full fine-tuning"].append(lora.count_trainable(full_layer))
-    params["LoRA r=8"].append(lora.count_trainable(lora_layer))
+    params["full fine-tuning"].append(training.count_parameters(full_layer))
+    params["LoRA r=8"].append(training.count_parameters(lora_layer))
     bench.run("train step, full", d, train_step, full_layer, x_b, repeats=7, warmup=2, device=device)
     bench.run("train step, LoRA r=8", d, train_step, lora_layer, x_b, repeats=7, warmup=2, device=device)
     with torch.no_grad():
@@ -797,7 +772,7 @@ axes[1].minorticks_off()
 axes[1].legend()
 plt.tight_layout()
 plt.show()
-bench.table().map(lambda s: f"{1e3 * s:.2f} ms")
+bench.report()
 
 # %%
 print(f"at d={widths[-1]}: train step LoRA / full = {bench.ratio('train step, LoRA r=8', 'train step, full'):.2f}, "
@@ -816,8 +791,10 @@ print("full / LoRA parameter ratio grows linearly in d  :",
 # gradient. (Its real savings on large models are memory: no $d\times d$ gradient, no Adam
 # state for $W_0$.) Unmerged inference pays the two thin products, $O(nrd)$, on top of
 # $O(nd^2)$: a small overhead that merging removes entirely. On the CPU these timings are
-# single-threaded (first cell) and, on a machine shared with other programs, noisy: read the
-# trend, not the third digit. With `LOWDIM_SCALE=full` on a GPU the same cell runs to $d=8192$.
+# single-threaded (`lu.Benchmark(..., threads=1)`; the table's header and the plot's title state
+# the thread count) and, on a machine shared with other programs, noisy: the table gives each
+# median with half its interquartile range; read the trend, not the third digit. With
+# `LOWDIM_SCALE=full` on a GPU the same cell runs to $d=8192$.
 #
 # ## 8. Explore: rank and α
 #

@@ -60,17 +60,14 @@ from sklearn.decomposition import KernelPCA
 from sklearn.manifold import Isomap, SpectralEmbedding
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
-from tqdm.auto import tqdm
 
 import lowdim_utils as lu
 from lowdim_utils import linear
 from lowdim_utils import manifold as mf
 from lowdim_utils.data import load
+from lowdim_utils.neighbors import knn
 
-lu.set_style()
-device = lu.get_device()
-gen = lu.seed_everything(0)
-SCALE = lu.scale()  # "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
+device, SCALE, _ = lu.setup(seed=0)  # SCALE: "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
 
 N_ROLL = 1000 if SCALE == "small" else 4000      # swiss-roll points
 N_DIGITS = 1000 if SCALE == "small" else 1797    # digits embedded in section 5
@@ -95,8 +92,9 @@ pick = np.random.default_rng(0).permutation(len(digits.X))[:N_DIGITS]
 X_dig, y_dig = digits.X[pick].astype(np.float64), digits.y[pick]
 
 Xr = torch.from_numpy(X_roll).to(device)
-Z_pca = linear.pca(Xr, 2).transform(Xr).cpu().numpy()
-Z_dig_pca = linear.pca(torch.from_numpy(X_dig).to(device), 2).transform(torch.from_numpy(X_dig).to(device)).cpu().numpy()
+Z_pca = lu.to_numpy(linear.pca(Xr, 2).transform(Xr))
+Xd = torch.from_numpy(X_dig).to(device)
+Z_dig_pca = lu.to_numpy(linear.pca(Xd, 2).transform(Xd))
 
 fig = plt.figure(figsize=(12, 3.6))
 ax = fig.add_subplot(1, 3, 1, projection="3d")
@@ -391,10 +389,17 @@ laplacian_eigenmaps_np = lu.check("07.laplacian", laplacian_eigenmaps_np)
 # | function | what | equations |
 # |---|---|---|
 # | `kernel_matrix`, `double_center`, `kernel_pca` (→ `.embedding`, `.transform(X_new)`) | kernel PCA | (1)–(6) |
-# | `knn_graph`, `connected_components`, `geodesic_distances` | graph and shortest paths | Alg. 1 steps 1–2, (8) |
+# | `connected_components`, `shortest_paths`, `geodesic_distances` | graph and shortest paths | Alg. 1 steps 1–2, (8) |
 # | `classical_mds`, `isomap` (→ `.embedding`, `.geodesic`), `residual_variance` | MDS and Isomap | (7), (9) |
 # | `knn_affinity`, `spectral_embedding`, `laplacian_eigenmaps` | Laplacian eigenmaps | (10)–(12) |
 # | `procrustes_error`, `align_signs`, `fix_signs` | comparing embeddings | |
+#
+# The neighbourhood graph comes from the course's one neighbour search,
+# `lowdim_utils.neighbors.knn(X, k)` (shared with lesson 05), which returns the distances to and
+# the indices of each point's `k` nearest other points, both `(n, k)`; `shortest_paths` and
+# `connected_components` take them as they are. The sign helpers come from `lowdim_utils.signs`
+# (re-exported here), and every embedding is returned in its convention: the largest-magnitude
+# entry of each column positive, as in scikit-learn.
 #
 # Everything is torch on the data's device, float32 or float64, with validated inputs.
 # Two steps are deliberately left to SciPy on the CPU: connected components (cheap), and by
@@ -468,8 +473,8 @@ print(f"identity (11): sum w_ij |y_i - y_j|^2 = {lhs:.6f} = 2 tr(Y'LY) = {2 * fl
 Xc_all, yc_all = make_circles(600, factor=0.3, noise=0.05, random_state=0)
 Xc_tr, yc_tr, Xc_te, yc_te = Xc_all[:400], yc_all[:400], Xc_all[400:], yc_all[400:]
 kc = mf.kernel_pca(torch.from_numpy(Xc_tr).to(device), 2, gamma=5.0)
-zc_tr = kc.embedding[:, 0].cpu().numpy()
-zc_te = kc.transform(torch.from_numpy(Xc_te).to(device))[:, 0].cpu().numpy()
+zc_tr = lu.to_numpy(kc.embedding[:, 0])
+zc_te = lu.to_numpy(kc.transform(torch.from_numpy(Xc_te).to(device))[:, 0])
 thr = 0.5 * (zc_tr[yc_tr == 0].mean() + zc_tr[yc_tr == 1].mean())  # midpoint of the class means
 side = np.sign(zc_tr[yc_tr == 1].mean() - thr)
 
@@ -518,9 +523,9 @@ except mf.DisconnectedGraphError as err:
 # %%
 s_roll = 0.5 * (t_roll * np.sqrt(1 + t_roll**2) + np.arcsinh(t_roll))
 flat = np.c_[s_roll, h_roll]
-embeddings = {"PCA": Z_pca, "kernel PCA (RBF, γ=0.02)": kp.embedding.cpu().numpy(),
-              "Isomap (10 neighbours)": iso.embedding.cpu().numpy(),
-              "Laplacian eigenmaps (10)": le.embedding.cpu().numpy()}
+embeddings = {"PCA": Z_pca, "kernel PCA (RBF, γ=0.02)": lu.to_numpy(kp.embedding),
+              "Isomap (10 neighbours)": lu.to_numpy(iso.embedding),
+              "Laplacian eigenmaps (10)": lu.to_numpy(le.embedding)}
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.2))
 for ax, (name, Z) in zip(axes, embeddings.items()):
     ax.scatter(Z[:, 0], Z[:, 1], c=t_roll, cmap="viridis", s=4)
@@ -595,11 +600,10 @@ print(f"elbow: Isomap at k = {elbow(rv_iso)} (the sheet's dimension), PCA at k =
 # in the embedding.
 
 # %%
-Xd = torch.from_numpy(X_dig).to(device)
 dig_emb = {"PCA": Z_dig_pca,
-           "kernel PCA (RBF)": mf.kernel_pca(Xd, 2, gamma=1.0 / (64 * X_dig.var())).embedding.cpu().numpy(),
-           "Isomap": mf.isomap(Xd, 2, n_neighbors=10).embedding.cpu().numpy(),
-           "Laplacian eigenmaps": mf.laplacian_eigenmaps(Xd, 2, n_neighbors=10).embedding.cpu().numpy()}
+           "kernel PCA (RBF)": lu.to_numpy(mf.kernel_pca(Xd, 2, gamma=1.0 / (64 * X_dig.var())).embedding),
+           "Isomap": lu.to_numpy(mf.isomap(Xd, 2, n_neighbors=10).embedding),
+           "Laplacian eigenmaps": lu.to_numpy(mf.laplacian_eigenmaps(Xd, 2, n_neighbors=10).embedding)}
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.3))
 for ax, (name, Z) in zip(axes, dig_emb.items()):
     ax.scatter(Z[:, 0], Z[:, 1], c=y_dig, cmap="tab10", s=4)
@@ -638,7 +642,7 @@ print("graph-based 2-D maps separate digits better than PCA (by > 10 points):",
 sizes = [250, 500, 1000, 1500] if SCALE == "small" else [1000, 2000, 4000, 8000]
 bench = lu.Benchmark("manifold learners, 10 neighbours, k=2", size_label="n (points)")
 steps = lu.Benchmark("course Isomap, step by step", size_label="n (points)")
-for n in tqdm(sizes, desc="benchmark sizes"):
+for n in lu.progress_bar(sizes, desc="benchmark sizes"):
     Xb, _ = make_swiss_roll(n, noise=0.05, random_state=1)
     Xbt = torch.from_numpy(Xb)
     kw = dict(repeats=3, warmup=1)
@@ -651,9 +655,9 @@ for n in tqdm(sizes, desc="benchmark sizes"):
         Xg = Xbt.to(device)
         bench.run(f"course isomap ({device.type})", n, mf.isomap, Xg, 2, 10, device=device)
         bench.run(f"course laplacian_eigenmaps ({device.type})", n, mf.laplacian_eigenmaps, Xg, 2, 10, device=device)
-    dist, idx = mf.knn_graph(Xbt, 10)
+    dist, idx = knn(Xbt, 10)
     G = mf.shortest_paths(dist, idx, path_method="dijkstra")
-    steps.run("1. k-NN graph  O(n²d)", n, mf.knn_graph, Xbt, 10, **kw)
+    steps.run("1. k-NN graph  O(n²d)", n, knn, Xbt, 10, **kw)
     steps.run("2. shortest paths  O(n² log n)", n, mf.shortest_paths, dist, idx, path_method="dijkstra", **kw)
     steps.run("3. MDS eigensolver  O(n³)", n, mf.classical_mds, G, 2, **kw)
 
@@ -663,7 +667,7 @@ steps.plot(ax=axes[1])
 axes[0].legend(fontsize=7); axes[1].legend(fontsize=7)
 plt.tight_layout()
 plt.show()
-bench.table().map(lambda s: f"{1e3 * s:.0f} ms" if s == s else "")
+bench.report()
 
 # %%
 print(f"at n = {sizes[-1]}: course isomap / sklearn Isomap = "
@@ -708,16 +712,16 @@ def draw(n_neighbors, method):
         else:
             r = mf.laplacian_eigenmaps(X_ex_t, 2, n_neighbors=n_neighbors)
             note = f"λ1, λ2 = {float(r.eigenvalues[0]):.2g}, {float(r.eigenvalues[1]):.2g}"
-        Z = r.embedding.cpu().numpy()
+        Z = lu.to_numpy(r.embedding)
         axes[0].scatter(Z[:, 0], Z[:, 1], c=t_ex, cmap="viridis", s=6)
         rho = abs(spearmanr(Z[:, 0], t_ex)[0])
         axes[0].set_title(f"{method}, n_neighbors={n_neighbors}\n{note}, |ρ(z₁, t)| = {rho:.2f}", fontsize=9)
     except mf.DisconnectedGraphError:
-        n_comp = mf.connected_components(mf.knn_graph(X_ex_t, n_neighbors)[1])[0]
+        n_comp = mf.connected_components(knn(X_ex_t, n_neighbors)[1])[0]
         axes[0].text(0.5, 0.5, f"n_neighbors={n_neighbors}: the graph has\n{n_comp} connected components",
                      ha="center", va="center", transform=axes[0].transAxes, fontsize=9)
-    _, idx = mf.knn_graph(X_ex_t, n_neighbors)
-    dt = (t_ex[idx.cpu().numpy()] - t_ex[:, None]).ravel()
+    _, idx = knn(X_ex_t, n_neighbors)
+    dt = (t_ex[lu.to_numpy(idx)] - t_ex[:, None]).ravel()
     dt = np.abs(dt)
     axes[1].hist(dt, bins=50, log=True)
     axes[1].axvline(np.pi, color="C3", ls=":")

@@ -52,21 +52,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch.distributions import Normal, kl_divergence
-from tqdm.auto import tqdm
 
 import lowdim_utils as lu
 from lowdim_utils import autoencoders as ae
 from lowdim_utils import linear
 from lowdim_utils.data import load
 
-lu.set_style()
-device = lu.get_device()
-gen = lu.seed_everything(0)
-SCALE = lu.scale()  # "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
-if device.type == "cpu":
-    # The models of this lesson are small: on a CPU, one thread avoids the synchronisation
-    # overhead of several (measured several times faster on a busy 2-core machine).
-    torch.set_num_threads(1)
+device, SCALE, _ = lu.setup(seed=0)  # SCALE: "small" on a CPU by default; LOWDIM_SCALE=full for GPU-sized runs
 
 # %% [markdown]
 # ## 1. Motivation: a two-number summary of a clothing image
@@ -89,7 +81,7 @@ D = X_train.shape[1]
 print(f"train {tuple(X_train.shape)}, test {tuple(X_test.shape)}, images {SHAPE}, classes: {', '.join(NAMES)}")
 
 p2 = linear.pca(X_train, 2)
-Z2 = p2.transform(X_test).cpu().numpy()
+Z2 = lu.to_numpy(p2.transform(X_test))
 fig = plt.figure(figsize=(11, 4))
 ax = fig.add_subplot(1, 2, 1)
 sc = ax.scatter(Z2[:, 0], Z2[:, 1], c=y_test, cmap="tab10", s=4, alpha=0.7)
@@ -173,7 +165,7 @@ plt.tight_layout(); plt.show()
 # | `LinearAutoencoder(d, k, bias=...)` | Eq. (1); starts from a random orthonormal projection; `decoder_basis()` is $W_d$ |
 # | `DenoisingAE(d, hidden, sigma=...)` | an MLP $r(x)=x+g(x)$ trained to undo noise of level $\sigma$ (section 4) |
 # | `VAE(d, latent, hidden)` | Gaussian encoder, Bernoulli decoder; `elbo_terms` (section 5) |
-# | `train_autoencoder(model, X, epochs=, batch_size=, lr=, seed=)` | Adam; full batch or seeded mini-batches; returns per-epoch histories |
+# | `train_autoencoder(model, X, epochs=, batch_size=, lr=, generator=)` | Adam, through the course's training loop `lowdim_utils.training.fit`; full batch or mini-batches in random order; `generator` (an int seed here) draws the batch order and the models' noise; returns per-epoch histories |
 #
 # We train the bias-free linear autoencoder with $k=10$ on the centred training images,
 # full batch, and follow two numbers along the way: the loss relative to PCA's error and
@@ -199,7 +191,7 @@ def log_angle(epoch, model):
         track["angle"].append(float(torch.rad2deg(linear.subspace_angles(model.decoder_basis(), pca_k.components.T).max())))
 
 
-hist_lin = ae.train_autoencoder(lin, X_lin_c, epochs=EPOCHS_LIN, lr=1e-2, seed=0, callback=log_angle,
+hist_lin = ae.train_autoencoder(lin, X_lin_c, epochs=EPOCHS_LIN, lr=1e-2, generator=0, callback=log_angle,
                                 desc="linear autoencoder")
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
@@ -252,7 +244,8 @@ print(f"test reconstruction error (squared, per image), k = {K}:  PCA {pca_test:
 print(f"k = {K}, held-out images: linear autoencoder / PCA error = {lin_test / pca_test:.2f}")
 
 # %% [markdown]
-# Equal, as the theorem predicts: a linear autoencoder is a (slow) way to compute PCA's
+# Equal to a few tenths of a percent — as much as its training loss is still above PCA's
+# error — as the theorem predicts: a linear autoencoder is a (slow) way to compute PCA's
 # subspace. Its interest lies elsewhere — it trains on mini-batches and streams, and it
 # is the starting point for nonlinear encoders. Section 6 times it against the SVD.
 #
@@ -366,8 +359,8 @@ N_DAE = 2000 if SCALE == "small" else 20000
 X_mix, lab_mix = ae.gmm_sample(N_DAE, MEANS, S_COMP, WEIGHTS, generator=torch.Generator().manual_seed(0))
 lu.seed_everything(0)
 dae = ae.DenoisingAE(2, (64, 64), sigma=SIGMA).to(device)
-hist_dae = ae.train_autoencoder(dae, X_mix.float(), epochs=800 if SCALE == "small" else 3000, lr=3e-3, seed=0,
-                                desc="denoising autoencoder")
+hist_dae = ae.train_autoencoder(dae, X_mix.float(), epochs=800 if SCALE == "small" else 3000, lr=3e-3,
+                                generator=0, desc="denoising autoencoder")
 
 # fresh corrupted points from p_sigma: where the DAE is used, and where we compare
 g_eval = torch.Generator().manual_seed(2)
@@ -565,7 +558,7 @@ def log_test(epoch, model):
     test_terms["recon"].append(float(t["recon"])); test_terms["kl"].append(float(t["kl"]))
 
 
-hist_vae = ae.train_autoencoder(vae, X_train[:N_VAE], epochs=EPOCHS_VAE, batch_size=128, lr=2e-3, seed=0,
+hist_vae = ae.train_autoencoder(vae, X_train[:N_VAE], epochs=EPOCHS_VAE, batch_size=128, lr=2e-3, generator=0,
                                 callback=log_test, desc="VAE (2-D latent)")
 
 ep = np.arange(1, EPOCHS_VAE + 1)
@@ -583,10 +576,11 @@ plt.tight_layout(); plt.show()
 
 # %% [markdown]
 # The reconstruction term falls fast. The KL term measures how much the code says about
-# each image (in nats); it jumps up after the first epoch (whose average includes the
-# untrained start, when the code says almost nothing) and then drifts down to a few nats:
-# the encoder spends information on $z$ only where it buys reconstruction accuracy, and the
-# KL is the price it pays. Now the results: reconstructions (decoder mean at $z=\mu(x)$),
+# each image (in nats); the training average rises a little from the first epoch to the
+# second (the first epoch's average includes the untrained start, when the code says almost
+# nothing) and then drifts down to about six nats, the test KL fluctuating around it: the
+# encoder spends information on $z$ only where it buys reconstruction accuracy, and the KL is
+# the price it pays. Now the results: reconstructions (decoder mean at $z=\mu(x)$),
 # samples (decoder mean at $z\sim\mathcal N(0,I)$) and the test images' codes.
 
 # %%
@@ -594,7 +588,7 @@ with torch.no_grad():
     rec_v = vae(X_test[:8])
     samples = vae.sample(16, generator=torch.Generator(device=device).manual_seed(5))
     mu_test, _ = vae.encode(X_test)
-mu_test = mu_test.cpu().numpy()
+mu_test = lu.to_numpy(mu_test)
 lu.show_images(torch.cat([X_test[:8], rec_v, p2.inverse_transform(p2.transform(X_test[:8]))]).cpu(), shape=SHAPE,
                ncols=8, size=1.0, titles=["test"] * 8 + ["VAE, k=2"] * 8 + ["PCA, k=2"] * 8)
 plt.show()
@@ -619,7 +613,7 @@ plt.tight_layout(); plt.show()
 # %%
 pca2_test = pca_test_error(p2)
 lin2 = ae.LinearAutoencoder(D, 2, generator=torch.Generator().manual_seed(0)).to(device)
-ae.train_autoencoder(lin2, X_train[:N_LIN], epochs=150, lr=1e-2, seed=0, progress=False)
+ae.train_autoencoder(lin2, X_train[:N_LIN], epochs=150, lr=1e-2, generator=0, progress=False)
 with torch.no_grad():
     vae_test = float(((X_test - vae(X_test)) ** 2).sum(1).mean())
     lin2_test = float(((X_test - lin2(X_test)) ** 2).sum(1).mean())
@@ -656,14 +650,14 @@ print(f"the code is used: test KL above 3 nats per image: {test_terms['kl'][-1] 
 # ($O(ndk)$ per pass), and train the linear autoencoder (full batch, Adam, same
 # orthonormal start) until its loss is within 1 % of PCA's error on the same images —
 # each step costs $O(ndk)$, and the number of steps depends on the spectrum, not on $n$.
-# `lu.Benchmark` warms up, synchronises and takes medians for the PCA timings; the
-# training runs once per size.
+# `lu.Benchmark` warms up, synchronises and takes medians (with their interquartile ranges)
+# for the PCA timings; the training runs once per size. The table's header states the thread count.
 
 # %%
 sizes = [750, 1500, 3000, 6000] if SCALE == "small" else [1250, 2500, 5000, 10000]
 bench = lu.Benchmark(f"reach PCA's error, k = {K}, d = {D}", size_label="n (images)")
 steps_needed = {}
-for n in tqdm(sizes, desc="benchmark sizes"):
+for n in lu.progress_bar(sizes, desc="benchmark sizes"):
     Xn = X_train[:n] - X_train[:n].mean(0)
     bench.run("PCA, exact SVD", n, linear.pca, Xn, K, device=device)
     bench.run("PCA, randomized", n, linear.pca, Xn, K, method="randomized", device=device)
@@ -671,13 +665,13 @@ for n in tqdm(sizes, desc="benchmark sizes"):
     err_n = float(((Xn - p_n.inverse_transform(p_n.transform(Xn))) ** 2).sum(1).mean())
     model = ae.LinearAutoencoder(D, K, bias=False, generator=torch.Generator().manual_seed(0)).to(device)
     lu.synchronize(device)
-    h = ae.train_autoencoder(model, Xn, epochs=2000, lr=1e-2, stop_below=1.01 * err_n, progress=False)
+    h = ae.train_autoencoder(model, Xn, epochs=2000, lr=1e-2, stop_below=1.01 * err_n, generator=0, progress=False)
     lu.synchronize(device)
     bench.add("linear AE to 1.01 × PCA error", n, h["seconds"])
     steps_needed[n] = h["epochs"]
 bench.plot(); plt.show()
 print("full-batch Adam steps needed:", steps_needed)
-bench.table().map(lambda s: f"{1e3 * s:.1f} ms")
+bench.report()
 
 # %% [markdown]
 # Read the slopes in the legend. The exact SVD costs $O(nd^2+d^3)$: at these sizes the
@@ -696,10 +690,10 @@ bench.table().map(lambda s: f"{1e3 * s:.1f} ms")
 # one shows the decoder's mean image there. Walk from the trousers' region to the shoes' and
 # watch the decoder morph one into the other. Then look for places where no test image's code
 # lies: the encoder need not fill the prior $\mathcal N(0,I)$ evenly, and wherever it leaves a
-# gap — possibly near the prior's mode $(0,0)$, the static view below — the decoder returns a
-# dim, ambiguous blur. Samples drawn from the prior land in such gaps, one reason VAE samples
-# look worse than VAE reconstructions. Far beyond the prior's typical set ($|z|\gg2$) the
-# images degrade too: the decoder was never trained there.
+# gap — possibly near the prior's mode $(0,0)$, where the precomputed view below starts — the
+# decoder returns a dim, ambiguous blur. Samples drawn from the prior land in such gaps, one
+# reason VAE samples look worse than VAE reconstructions. Far beyond the prior's typical set
+# ($|z|\gg2$) the images degrade too: the decoder was never trained there.
 
 # %% tags=["nbval-ignore-output"]
 def draw(z1, z2):

@@ -16,7 +16,9 @@
 # - **shipped with the course** in the repository's `data/` folder: small compressed files,
 #   each made by a script in `data/scripts/` from a public source (a Debian package or a
 #   PyPI archive), listed with its SHA-256 checksum in `data/MANIFEST.json` and checked
-#   every time it is loaded;
+#   every time it is loaded (an installed `lowdim_utils` wheel carries the same files as
+#   package data; `lowdim_utils.data` looks in `$LOWDIM_DATA`, then in the installed package,
+#   then in the checkout's `data/`);
 # - **bundled inside a package the course installs**: scikit-learn, scikit-image,
 #   networkx and gensim carry small datasets in their own files.
 #
@@ -36,8 +38,7 @@ import lowdim_utils as lu
 from lowdim_utils import data as lud
 from lowdim_utils.data import list_datasets, load
 
-lu.set_style()
-lu.seed_everything(0)
+lu.setup(seed=0, verbose=False)  # plotting style and seeds (this page computes nothing on a device)
 
 
 def about(name):
