@@ -1,10 +1,11 @@
 """Sphinx extension: display equations numbered by hand (``\\tag{n}``) in the LaTeX/PDF build.
 
-The lessons number their display equations explicitly with ``\\tag{n}`` (the same numbers the
-docstrings of lowdim_utils cite as "Eq. (n)"); MathJax renders them in the HTML book and in
-JupyterLab. Sphinx's LaTeX writer wraps display math in ``split``, where amsmath forbids
-``\\tag``. For the LaTeX builders this turns such a block into
-``\\begin{equation*}\\begin{aligned}...\\end{aligned}\\tag{n}\\end{equation*}``.
+The lessons write numbered display equations as ``\\begin{equation*} ... \\tag{n}\\end{equation*}``
+(the numbers the docstrings of lowdim_utils cite as "Eq. (n)"): MathJax (the book) and KaTeX
+(JupyterLab, whose MyST renderer does not number starred environments) show exactly that one
+number, and LaTeX takes the environment as it is. Should a ``$$ ... \\tag{n} $$`` block slip in,
+Sphinx's LaTeX writer would wrap it in ``split``, where amsmath forbids ``\\tag``: for the LaTeX
+builders this turns such a block into ``equation*`` with ``aligned`` inside.
 """
 import re
 
@@ -25,7 +26,7 @@ def _convert(app, doctree, docname):
         return
     for node in list(doctree.findall(nodes.math_block)):
         text = node.astext()
-        if "\\tag{" in text:
+        if "\\tag{" in text and not node.get("nowrap"):     # amsmath environments are written as they are
             node.replace_self(nodes.raw("", _latex(text), format="latex"))
     for node in list(doctree.findall(nodes.math)):    # a tag in inline math: written as "(n)" after it
         text = node.astext()

@@ -12,7 +12,14 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 
 
 def set_style() -> None:
-    """Apply the course's matplotlib style (call once at the top of a lesson)."""
+    """Apply the course's matplotlib style, and show pandas tables whole (no "…" in long cells,
+    such as the licences and citations of the Datasets page). ``lu.setup`` calls it."""
+    try:
+        import pandas as pd
+        pd.set_option("display.max_colwidth", None)
+        pd.set_option("display.max_columns", 60)
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
     mpl.rcParams.update({
         "figure.figsize": (6.4, 4.0),
         "figure.dpi": 90,

@@ -44,11 +44,11 @@
 # NumPy.
 
 # %%
+import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-import lowdim_utils as lu
 from lowdim_utils import linear
 from lowdim_utils.data import list_datasets, load
 
@@ -122,8 +122,9 @@ for name, s in spectra.items():
 # messages, never a dead kernel. The solutions are in the `solutions/` folder and in the
 # book (under each exercise, folded).
 #
-# :::{exercise} Explained variance
+# :::{exercise} 00.evr · Explained variance
 # :label: ex-00-evr
+# :nonumber:
 # Write `explained_variance_ratio(s)` that takes singular values `s` (a 1-D NumPy array,
 # descending) of a centred data matrix and returns the share of the total variance carried
 # by each direction, $\sigma_i^2/\sum_j\sigma_j^2$ — the quantity plotted above.
@@ -141,6 +142,7 @@ explained_variance_ratio = lu.check("00.evr", explained_variance_ratio)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-00-evr
 # :class: dropdown
+# The course's solution, from `solutions/00_introduction.py` (in JupyterLab, print it with `lu.show_solution("00.evr")`):
 # ```{literalinclude} ../solutions/00_introduction.py
 # :pyobject: explained_variance_ratio
 # ```

@@ -33,13 +33,13 @@
 # Exploration for Deep RL using Singular Value Decomposition*.
 
 # %%
+import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
 from sklearn.utils.extmath import randomized_svd as sk_randomized_svd
 
-import lowdim_utils as lu
 from lowdim_utils import linear
 from lowdim_utils.data import load
 
@@ -89,7 +89,7 @@ for name, (k90, d) in need.items():
 # Let $x_1,\dots,x_n\in\mathbb R^d$ be data points with mean $\bar x$, and stack the centred
 # points as the rows of $X\in\mathbb R^{n\times d}$:
 #
-# $$X_{i\cdot} = x_i-\bar x. \tag{1}$$
+# \begin{equation*}X_{i\cdot} = x_i-\bar x.\tag{1}\end{equation*}
 #
 # The sample covariance is $C = \frac{1}{n-1}X^\top X$. Write the thin SVD
 # $X = U\Sigma V^\top$ with $\sigma_1\ge\sigma_2\ge\dots\ge0$; then
@@ -100,7 +100,7 @@ for name, (k90, d) in need.items():
 # $v^\top C v$. For $k$ orthonormal directions $V_k\in\mathbb R^{d\times k}$, the captured
 # variance is $\operatorname{tr}(V_k^\top C V_k)$. PCA chooses
 #
-# $$V_k^\star = \arg\max_{V^\top V = I_k}\ \operatorname{tr}(V^\top C V), \tag{2}$$
+# \begin{equation*}V_k^\star = \arg\max_{V^\top V = I_k}\ \operatorname{tr}(V^\top C V),\tag{2}\end{equation*}
 #
 # and the maximiser is the top-$k$ eigenvectors of $C$ (Ky Fan's theorem); the principal
 # components are the scores $Z = XV_k^\star$ (3).
@@ -108,7 +108,7 @@ for name, (k90, d) in need.items():
 # **Reconstruction.** Projecting onto $V$ and back gives $XVV^\top$. By Pythagoras
 # (the residual is orthogonal to the projection),
 #
-# $$\|X - XVV^\top\|_F^2 = \|X\|_F^2 - \|XV\|_F^2 = \|X\|_F^2 - (n-1)\operatorname{tr}(V^\top C V). \tag{4}$$
+# \begin{equation*}\|X - XVV^\top\|_F^2 = \|X\|_F^2 - \|XV\|_F^2 = \|X\|_F^2 - (n-1)\operatorname{tr}(V^\top C V).\tag{4}\end{equation*}
 #
 # So *minimising the reconstruction error over rank-$k$ projections is the same problem as
 # maximising the variance (2)*. A stronger statement holds: no rank-$k$ matrix at all —
@@ -119,9 +119,9 @@ for name, (k90, d) in need.items():
 # Let $X = \sum_i \sigma_i u_i v_i^\top$ and $X_k = \sum_{i\le k}\sigma_i u_i v_i^\top$.
 # For every matrix $B$ with $\operatorname{rank}B\le k$,
 #
-# $$\|X-B\|_2 \ge \sigma_{k+1} = \|X-X_k\|_2
+# \begin{equation*}\|X-B\|_2 \ge \sigma_{k+1} = \|X-X_k\|_2
 # \quad\text{and}\quad
-# \|X-B\|_F^2 \ge \sum_{i>k}\sigma_i^2 = \|X-X_k\|_F^2 .$$
+# \|X-B\|_F^2 \ge \sum_{i>k}\sigma_i^2 = \|X-X_k\|_F^2 .\end{equation*}
 # :::
 #
 # :::{prf:proof}
@@ -142,7 +142,7 @@ for name, (k90, d) in need.items():
 # **Power iteration.** Multiplying a random block $V^{(0)}\in\mathbb R^{d\times k}$ by
 # $X^\top X$ and re-orthonormalising,
 #
-# $$V^{(t+1)} = \operatorname{orth}\big(X^\top X\,V^{(t)}\big), \tag{7}$$
+# \begin{equation*}V^{(t+1)} = \operatorname{orth}\big(X^\top X\,V^{(t)}\big),\tag{7}\end{equation*}
 #
 # amplifies the component along $v_i$ by $\sigma_i^2$ per step, so the angle between
 # $\operatorname{span}V^{(t)}$ and the top-$k$ subspace shrinks like
@@ -160,8 +160,8 @@ for name, (k90, d) in need.items():
 # $Q$? With $\ell=k+p$ columns and $p\ge2$, their Theorem 10.6 and Corollary 10.10 bound the
 # expected error of the range finder by
 #
-# $$\mathbb E\,\|X-QQ^\top X\|_2 \le \Big[\big(1+\sqrt{\tfrac{k}{p-1}}\big)\sigma_{k+1}^{2q+1}
-# + \tfrac{e\sqrt{k+p}}{p}\Big(\sum_{j>k}\sigma_j^{2(2q+1)}\Big)^{1/2}\Big]^{1/(2q+1)}. \tag{8}$$
+# \begin{equation*}\mathbb E\,\|X-QQ^\top X\|_2 \le \Big[\big(1+\sqrt{\tfrac{k}{p-1}}\big)\sigma_{k+1}^{2q+1}
+# + \tfrac{e\sqrt{k+p}}{p}\Big(\sum_{j>k}\sigma_j^{2(2q+1)}\Big)^{1/2}\Big]^{1/(2q+1)}.\tag{8}\end{equation*}
 #
 # Power iterations raise the singular values to the power $2q+1$, which suppresses the
 # tail sum: section 5 measures this on a photograph.
@@ -169,8 +169,9 @@ for name, (k90, d) in need.items():
 # %% [markdown]
 # ## 3. A reference implementation in NumPy
 #
-# :::{exercise} PCA in NumPy
+# :::{exercise} 01.pca · PCA in NumPy
 # :label: ex-01-pca
+# :nonumber:
 # Write `pca_np(X, k)` that returns the top-`k` principal directions as the **rows** of a
 # `(k, d)` array and their variances (a `(k,)` array, with the $1/(n-1)$ of scikit-learn).
 # Use `np.linalg.svd` on the centred data; do not modify `X`.
@@ -188,6 +189,7 @@ pca_np = lu.check("01.pca", pca_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-01-pca
 # :class: dropdown
+# The course's solution, from `solutions/01_pca_svd.py` (in JupyterLab, print it with `lu.show_solution("01.pca")`):
 # ```{literalinclude} ../solutions/01_pca_svd.py
 # :pyobject: pca_np
 # ```
@@ -258,8 +260,9 @@ print(f"  course power_iteration     : {max_angle_deg(Vt_p.T, Vt_exact.T):.6f}")
 # is close to 1), which is exactly the case section 5 studies. Power iteration, run to
 # convergence (it needed many steps for the same reason), matches it to numerical precision.
 #
-# :::{exercise} Power iteration
+# :::{exercise} 01.power · Power iteration
 # :label: ex-01-power
+# :nonumber:
 # Write `power_iteration_np(A, n_iter=500, tol=1e-10)` for a symmetric positive
 # semi-definite matrix `A`: start from a fixed unit vector, repeat $v\leftarrow Av/\|Av\|$
 # until $v$ changes by less than `tol` (or `n_iter` steps), and return the pair
@@ -278,6 +281,7 @@ power_iteration_np = lu.check("01.power", power_iteration_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-01-power
 # :class: dropdown
+# The course's solution, from `solutions/01_pca_svd.py` (in JupyterLab, print it with `lu.show_solution("01.power")`):
 # ```{literalinclude} ../solutions/01_pca_svd.py
 # :pyobject: power_iteration_np
 # ```
@@ -375,8 +379,9 @@ print("q=0 needs oversampling: error ratio falls from p=2 to p=40 by a factor",
 # the same qualitative picture (their Figures 7.3–7.6 on a matrix with slowly decaying
 # spectrum): the bound is pessimistic by a modest factor and $q=1$–$2$ suffices in practice.
 #
-# :::{exercise} The randomized range finder
+# :::{exercise} 01.range · The randomized range finder
 # :label: ex-01-range
+# :nonumber:
 # Write `range_finder_np(X, size, n_iter, rng)` returning an orthonormal
 # `Q` of shape `(n, size)`: draw $\Omega$ of shape `(d, size)` with `rng.standard_normal`,
 # orthonormalise $X\Omega$ (`np.linalg.qr`), then do `n_iter` power iterations,
@@ -395,6 +400,7 @@ range_finder_np = lu.check("01.range", range_finder_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-01-range
 # :class: dropdown
+# The course's solution, from `solutions/01_pca_svd.py` (in JupyterLab, print it with `lu.show_solution("01.range")`):
 # ```{literalinclude} ../solutions/01_pca_svd.py
 # :pyobject: range_finder_np
 # ```

@@ -45,6 +45,7 @@
 # regenerated from a seed, so that only the coefficients and the seed are transmitted.
 
 # %%
+import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 import math
 
 import matplotlib.pyplot as plt
@@ -57,7 +58,6 @@ from sklearn.model_selection import LeaveOneOut, cross_val_predict
 from sklearn.random_projection import (GaussianRandomProjection, SparseRandomProjection,
                                        johnson_lindenstrauss_min_dim)
 
-import lowdim_utils as lu
 from lowdim_utils import projections as rp
 from lowdim_utils.data import load
 
@@ -116,26 +116,26 @@ for k, ratio in motivation.items():
 # We want a map $f:\mathbb R^D\to\mathbb R^k$ with $k\ll D$ that keeps every squared
 # pairwise distance of $n$ given points to within a factor $1\pm\varepsilon$:
 #
-# $$(1-\varepsilon)\,\|x_i-x_j\|^2\ \le\ \|f(x_i)-f(x_j)\|^2\ \le\ (1+\varepsilon)\,\|x_i-x_j\|^2
-# \quad\text{for all } i<j. \tag{1}$$
+# \begin{equation*}(1-\varepsilon)\,\|x_i-x_j\|^2\ \le\ \|f(x_i)-f(x_j)\|^2\ \le\ (1+\varepsilon)\,\|x_i-x_j\|^2
+# \quad\text{for all } i<j.\tag{1}\end{equation*}
 #
 # We take $f$ linear and random: with the points as rows of $X\in\mathbb R^{n\times D}$ and a
 # random $R\in\mathbb R^{k\times D}$,
 #
-# $$Y = XR^\top,\qquad y_i = Rx_i. \tag{2}$$
+# \begin{equation*}Y = XR^\top,\qquad y_i = Rx_i.\tag{2}\end{equation*}
 #
 # Because $f$ is linear, $f(x_i)-f(x_j)=R(x_i-x_j)$: it suffices to understand $\|Ru\|^2$ for
 # one fixed vector $u$, and then to ask that this works for all $\binom n2$ differences at once.
 #
 # **One vector.** Let the entries of $R$ be independent $\mathcal N(0,1/k)$:
 #
-# $$R_{ji}\sim\mathcal N(0,\tfrac1k)\quad\text{i.i.d.} \tag{3}$$
+# \begin{equation*}R_{ji}\sim\mathcal N(0,\tfrac1k)\quad\text{i.i.d.}\tag{3}\end{equation*}
 #
 # Each coordinate $(Ru)_j=\sum_i R_{ji}u_i$ is then $\mathcal N(0,\|u\|^2/k)$ and the $k$
 # coordinates are independent, so
 #
-# $$Z=\frac{k\,\|Ru\|^2}{\|u\|^2}\sim\chi^2_k,\qquad \mathbb E\|Ru\|^2=\|u\|^2,\qquad
-# \operatorname{Var}\|Ru\|^2=\frac{2\|u\|^4}{k}. \tag{4}$$
+# \begin{equation*}Z=\frac{k\,\|Ru\|^2}{\|u\|^2}\sim\chi^2_k,\qquad \mathbb E\|Ru\|^2=\|u\|^2,\qquad
+# \operatorname{Var}\|Ru\|^2=\frac{2\|u\|^4}{k}.\tag{4}\end{equation*}
 #
 # Lengths are right on average, and the relative fluctuation is $\sqrt{2/k}$ — independent of
 # $D$. What we need is that large deviations are *exponentially* unlikely.
@@ -144,9 +144,9 @@ for k, ratio in motivation.items():
 # :label: lem-chi2
 # Let $Z\sim\chi^2_k$ and $0<\varepsilon<1$. Then
 #
-# $$\Pr\big[Z\ge(1+\varepsilon)k\big]\le e^{-\frac k2\left(\frac{\varepsilon^2}{2}-\frac{\varepsilon^3}{3}\right)},
+# \begin{equation*}\Pr\big[Z\ge(1+\varepsilon)k\big]\le e^{-\frac k2\left(\frac{\varepsilon^2}{2}-\frac{\varepsilon^3}{3}\right)},
 # \qquad
-# \Pr\big[Z\le(1-\varepsilon)k\big]\le e^{-\frac k2\left(\frac{\varepsilon^2}{2}-\frac{\varepsilon^3}{3}\right)}. \tag{5}$$
+# \Pr\big[Z\le(1-\varepsilon)k\big]\le e^{-\frac k2\left(\frac{\varepsilon^2}{2}-\frac{\varepsilon^3}{3}\right)}.\tag{5}\end{equation*}
 # :::
 #
 # :::{prf:proof}
@@ -167,7 +167,7 @@ for k, ratio in motivation.items():
 # $2e^{-\frac k2(\varepsilon^2/2-\varepsilon^3/3)}$ by (4)–(5). There are $\binom n2<n^2/2$ pairs, and the
 # probability that *some* pair fails is at most the sum over pairs (the union bound):
 #
-# $$\Pr[\text{some pair violates (1)}]\ \le\ n(n-1)\,e^{-\frac k2\left(\frac{\varepsilon^2}{2}-\frac{\varepsilon^3}{3}\right)}. \tag{6}$$
+# \begin{equation*}\Pr[\text{some pair violates (1)}]\ \le\ n(n-1)\,e^{-\frac k2\left(\frac{\varepsilon^2}{2}-\frac{\varepsilon^3}{3}\right)}.\tag{6}\end{equation*}
 #
 # This is below 1 as soon as $\frac k2(\frac{\varepsilon^2}2-\frac{\varepsilon^3}3)\ge 2\ln n$:
 #
@@ -175,7 +175,7 @@ for k, ratio in motivation.items():
 # :label: thm-jl
 # Let $0<\varepsilon<1$, let $x_1,\dots,x_n\in\mathbb R^D$ and
 #
-# $$k\ \ge\ \frac{4\ln n}{\varepsilon^2/2-\varepsilon^3/3}. \tag{7}$$
+# \begin{equation*}k\ \ge\ \frac{4\ln n}{\varepsilon^2/2-\varepsilon^3/3}.\tag{7}\end{equation*}
 #
 # Then a random $R\in\mathbb R^{k\times D}$ with i.i.d. $\mathcal N(0,1/k)$ entries satisfies (1)
 # for all pairs with probability greater than $1/n$; in particular such a linear map exists.
@@ -198,9 +198,9 @@ for k, ratio in motivation.items():
 #
 # **Sparse matrices.** The Gaussian entries are not essential. With $\rho\in(0,1]$, let
 #
-# $$R_{ji}=\frac{1}{\sqrt{\rho k}}\times\begin{cases}+1&\text{with probability }\rho/2\\
+# \begin{equation*}\begin{aligned}R_{ji}=\frac{1}{\sqrt{\rho k}}\times\begin{cases}+1&\text{with probability }\rho/2\\
 # 0&\text{with probability }1-\rho\\ -1&\text{with probability }\rho/2\end{cases}
-# \qquad(\text{i.i.d.};\ s=1/\rho). \tag{8}$$
+# \qquad(\text{i.i.d.};\ s=1/\rho).\end{aligned}\tag{8}\end{equation*}
 #
 # Every entry still has mean 0 and variance $1/k$, so (4)'s mean is unchanged. Achlioptas
 # proved that $\rho=1$ (random signs) and $\rho=1/3$ satisfy the same bound (7) — his entries'
@@ -210,7 +210,7 @@ for k, ratio in motivation.items():
 # the unscaled entries $r=\sqrt k\,R_{ji}$ (the Gaussian has $\mathbb E\,r^4=3$), expanding
 # $\mathbb E(r^\top u)^4$ gives
 #
-# $$\operatorname{Var}\|Ru\|^2=\frac{1}{k}\Big(2\|u\|^4+(s-3)\sum_i u_i^4\Big). \tag{9}$$
+# \begin{equation*}\operatorname{Var}\|Ru\|^2=\frac{1}{k}\Big(2\|u\|^4+(s-3)\sum_i u_i^4\Big).\tag{9}\end{equation*}
 #
 # When the mass of $u$ is spread over many coordinates, $\sum_iu_i^4/\|u\|^4\approx1/D$, and
 # with $s=\sqrt D$ the extra term is $O(1/\sqrt D)$ of the Gaussian one: very sparse
@@ -222,8 +222,8 @@ for k, ratio in motivation.items():
 # the degree weighting $L=\operatorname{diag}\big((d_v/2m)^\beta\big)$ and a very sparse
 # $R\in\mathbb R^{n\times\text{dim}}$ as in (8):
 #
-# $$N_1=PLR,\qquad N_i=P\,N_{i-1}\ (i=2,\dots,q),\qquad
-# E=\sum_{i=1}^q\alpha_i\,\frac{N_i}{\|N_i\|_{\text{rows}}}. \tag{10}$$
+# \begin{equation*}N_1=PLR,\qquad N_i=P\,N_{i-1}\ (i=2,\dots,q),\qquad
+# E=\sum_{i=1}^q\alpha_i\,\frac{N_i}{\|N_i\|_{\text{rows}}}.\tag{10}\end{equation*}
 #
 # $N_i$ is a random projection of the rows of $P^iL$ — the $i$-step random-walk
 # similarities — so by (4) inner products between embedded nodes approximate those between
@@ -234,8 +234,9 @@ for k, ratio in motivation.items():
 # %% [markdown]
 # ## 3. A reference implementation in NumPy
 #
-# :::{exercise} Gaussian random projection in NumPy
+# :::{exercise} 02.gaussian · Gaussian random projection in NumPy
 # :label: ex-02-gaussian
+# :nonumber:
 # Write `gaussian_rp_np(X, k, rng)` that draws a matrix with i.i.d. $\mathcal N(0,1/k)$
 # entries from the NumPy generator `rng` (`rng.standard_normal`) and returns the projected
 # points $XR^\top$, an `(n, k)` array, as in (2)–(3). Do not modify `X`.
@@ -253,6 +254,7 @@ gaussian_rp_np = lu.check("02.gaussian", gaussian_rp_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-02-gaussian
 # :class: dropdown
+# The course's solution, from `solutions/02_random_projections.py` (in JupyterLab, print it with `lu.show_solution("02.gaussian")`):
 # ```{literalinclude} ../solutions/02_random_projections.py
 # :pyobject: gaussian_rp_np
 # ```
@@ -277,8 +279,9 @@ print(f"worst pair: distortion {np.abs(r_np - 1).max():.2f}")
 # draws the mean is exactly 1.
 
 # %% [markdown]
-# :::{exercise} The very sparse projection matrix
+# :::{exercise} 02.sparse · The very sparse projection matrix
 # :label: ex-02-sparse
+# :nonumber:
 # Write `sparse_rp_matrix_np(D, k, density, rng)` returning a dense `(k, D)` NumPy array
 # drawn from (8): each entry independently $+1/\sqrt{\rho k}$ or $-1/\sqrt{\rho k}$ with
 # probability $\rho/2$ each and $0$ otherwise, with $\rho$ = `density`. Use only `rng`.
@@ -296,6 +299,7 @@ sparse_rp_matrix_np = lu.check("02.sparse", sparse_rp_matrix_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-02-sparse
 # :class: dropdown
+# The course's solution, from `solutions/02_random_projections.py` (in JupyterLab, print it with `lu.show_solution("02.sparse")`):
 # ```{literalinclude} ../solutions/02_random_projections.py
 # :pyobject: sparse_rp_matrix_np
 # ```
@@ -460,8 +464,9 @@ print("log-log slope of the worst-pair distortion between -0.7 and -0.4 (theory:
 # Equation (9) says the variance grows with $s=1/\rho$ times $\sum_iu_i^4$. Fashion-MNIST
 # differences are spread over hundreds of pixels; a *spiky* vector is not.
 #
-# :::{exercise} Variance of a projected squared norm
+# :::{exercise} 02.variance · Variance of a projected squared norm
 # :label: ex-02-variance
+# :nonumber:
 # Write `sq_norm_variance(u, s, k)` returning $\operatorname{Var}\|Ru\|^2$ from (9) for a
 # 1-D array `u`, the fourth moment `s` $=\mathbb E\,r^4$ ($s=1/\rho$ for (8), $s=3$ for
 # Gaussian entries) and `k` rows.
@@ -479,6 +484,7 @@ sq_norm_variance = lu.check("02.variance", sq_norm_variance)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-02-variance
 # :class: dropdown
+# The course's solution, from `solutions/02_random_projections.py` (in JupyterLab, print it with `lu.show_solution("02.variance")`):
 # ```{literalinclude} ../solutions/02_random_projections.py
 # :pyobject: sq_norm_variance
 # ```

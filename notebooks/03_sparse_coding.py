@@ -52,6 +52,7 @@
 # reuses this lesson's `ista_step`).
 
 # %%
+import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 import warnings
 
 import matplotlib.pyplot as plt
@@ -61,7 +62,6 @@ from sklearn.decomposition import DictionaryLearning, sparse_encode
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
 
-import lowdim_utils as lu
 from lowdim_utils import linear, sparse
 from lowdim_utils.bench import fit_loglog_slope
 from lowdim_utils.data import load
@@ -128,17 +128,17 @@ for k in (4, 8, 16):
 # A dictionary $D\in\mathbb R^{d\times m}$ has $m$ atoms (columns, usually of unit norm, often
 # $m>d$). The sparse code of a signal $x\in\mathbb R^d$ is
 #
-# $$z^\star=\arg\min_{z\in\mathbb R^m} F(z),\qquad F(z)=\underbrace{\tfrac12\|x-Dz\|_2^2}_{f(z)}
-# +\underbrace{\lambda\|z\|_1}_{g(z)} . \tag{1}$$
+# \begin{equation*}z^\star=\arg\min_{z\in\mathbb R^m} F(z),\qquad F(z)=\underbrace{\tfrac12\|x-Dz\|_2^2}_{f(z)}
+# +\underbrace{\lambda\|z\|_1}_{g(z)} .\tag{1}\end{equation*}
 #
 # For $n$ signals stacked as the rows of $X\in\mathbb R^{n\times d}$ and codes as the rows of
 # $Z\in\mathbb R^{n\times m}$, the problems decouple: $\sum_i F(z_i)=\tfrac12\|X-ZD^\top\|_F^2+\lambda\|Z\|_{1,1}$ (2).
 # The $\ell_1$ norm is the convex function closest to counting non-zeros; its kink at 0 is what
 # makes exact zeros optimal. $F$ is convex, so $z^\star$ is optimal iff $0\in\partial F(z^\star)$:
 #
-# $$D^\top(x-Dz^\star)\in\lambda\,\partial\|z^\star\|_1,\quad\text{i.e.}\quad
+# \begin{equation*}D^\top(x-Dz^\star)\in\lambda\,\partial\|z^\star\|_1,\quad\text{i.e.}\quad
 # |d_j^\top(x-Dz^\star)|\le\lambda\ \text{for all }j,\ \text{with equality and the sign of }z^\star_j
-# \text{ where } z^\star_j\neq0. \tag{3}$$
+# \text{ where } z^\star_j\neq0.\tag{3}\end{equation*}
 #
 # In particular $z^\star=0$ exactly when $\lambda\ge\lambda_{\max}=\|D^\top x\|_\infty$.
 #
@@ -161,7 +161,7 @@ for k in (4, 8, 16):
 #
 # The three cases cover every $v_j$ exactly once, so
 #
-# $$\operatorname{prox}_{\tau\|\cdot\|_1}(v)=S_\tau(v)=\operatorname{sign}(v)\odot\max(|v|-\tau,0). \tag{4}$$
+# \begin{equation*}\operatorname{prox}_{\tau\|\cdot\|_1}(v)=S_\tau(v)=\operatorname{sign}(v)\odot\max(|v|-\tau,0).\tag{4}\end{equation*}
 #
 # Entries smaller than $\tau$ become exactly zero; the others shrink towards zero by $\tau$.
 #
@@ -170,14 +170,14 @@ for k in (4, 8, 16):
 # largest singular value of $D$ (computed by an SVD or by lesson 01's power iteration). This gives
 # the **descent lemma**, a quadratic upper bound that touches $f$ at $y$:
 #
-# $$f(z)\le f(y)+\langle\nabla f(y),z-y\rangle+\tfrac L2\|z-y\|^2 . \tag{5}$$
+# \begin{equation*}f(z)\le f(y)+\langle\nabla f(y),z-y\rangle+\tfrac L2\|z-y\|^2 .\tag{5}\end{equation*}
 #
 # Adding $g$ to the right-hand side gives a majoriser $Q_L(z,y)\ge F(z)$ of the whole objective.
 # Completing the square, $Q_L(z,y)=\tfrac L2\|z-(y-\tfrac1L\nabla f(y))\|^2+g(z)+\text{const}$, so
 # its minimiser is a gradient step followed by the prox:
 #
-# $$L=\|D\|_2^2, \tag{6}$$
-# $$z_{k+1}=p_L(z_k),\qquad p_L(y)=S_{\lambda/L}\Big(y-\tfrac1L D^\top(Dy-x)\Big). \tag{7}$$
+# \begin{equation*}L=\|D\|_2^2,\tag{6}\end{equation*}
+# \begin{equation*}z_{k+1}=p_L(z_k),\qquad p_L(y)=S_{\lambda/L}\Big(y-\tfrac1L D^\top(Dy-x)\Big).\tag{7}\end{equation*}
 #
 # This is ISTA (iterative shrinkage-thresholding). Everything rests on one inequality.
 #
@@ -185,8 +185,8 @@ for k in (4, 8, 16):
 # :label: lem-prox
 # Let $F=f+g$ with $f$ convex and $L$-smooth, $g$ convex. For any $y$ let $z=p_L(y)$. Then for every $u$,
 #
-# $$F(u)-F(z)\ \ge\ \tfrac L2\|z-y\|^2+L\langle z-y,\,y-u\rangle
-# \ =\ \tfrac L2\big(\|z-u\|^2-\|y-u\|^2\big). \tag{8}$$
+# \begin{equation*}F(u)-F(z)\ \ge\ \tfrac L2\|z-y\|^2+L\langle z-y,\,y-u\rangle
+# \ =\ \tfrac L2\big(\|z-u\|^2-\|y-u\|^2\big).\tag{8}\end{equation*}
 # :::
 #
 # :::{prf:proof}
@@ -202,7 +202,7 @@ for k in (4, 8, 16):
 # :label: thm-ista
 # The ISTA iterates (7) from any $z_0$ satisfy, for every minimiser $z^\star$ and $k\ge1$,
 #
-# $$F(z_k)-F^\star\ \le\ \frac{L\,\|z_0-z^\star\|^2}{2k}.$$
+# \begin{equation*}F(z_k)-F^\star\ \le\ \frac{L\,\|z_0-z^\star\|^2}{2k}.\end{equation*}
 # :::
 #
 # :::{prf:proof}
@@ -221,8 +221,8 @@ for k in (4, 8, 16):
 # Beck and Teboulle take the prox-gradient step not at $z_k$ but at a point $y_k$ pushed further
 # along the last move, with a specific schedule ($y_1=z_0$, $t_1=1$):
 #
-# $$z_k=p_L(y_k),\qquad t_{k+1}=\frac{1+\sqrt{1+4t_k^2}}{2},\qquad
-# y_{k+1}=z_k+\frac{t_k-1}{t_{k+1}}\,(z_k-z_{k-1}). \tag{9}$$
+# \begin{equation*}z_k=p_L(y_k),\qquad t_{k+1}=\frac{1+\sqrt{1+4t_k^2}}{2},\qquad
+# y_{k+1}=z_k+\frac{t_k-1}{t_{k+1}}\,(z_k-z_{k-1}).\tag{9}\end{equation*}
 #
 # The momentum weight $(t_k-1)/t_{k+1}$ starts at 0 and grows towards 1 like $1-3/k$. The cost per
 # iteration is the same as ISTA's; $F(z_k)$ is no longer monotone.
@@ -231,7 +231,7 @@ for k in (4, 8, 16):
 # :label: thm-fista
 # The FISTA iterates (9) satisfy, for every minimiser $z^\star$ and $k\ge1$,
 #
-# $$F(z_k)-F^\star\ \le\ \frac{2L\,\|z_0-z^\star\|^2}{(k+1)^2}.$$
+# \begin{equation*}F(z_k)-F^\star\ \le\ \frac{2L\,\|z_0-z^\star\|^2}{(k+1)^2}.\end{equation*}
 # :::
 #
 # :::{prf:proof}
@@ -247,7 +247,7 @@ for k in (4, 8, 16):
 #    $a=t_{k+1}y_{k+1}$, $b=t_{k+1}z_{k+1}$, $c=(t_{k+1}-1)z_k+z^\star$ the right-hand side is
 #    $\|b-a\|^2+2\langle b-a,a-c\rangle=\|b-c\|^2-\|a-c\|^2$, and the definition of $y_{k+1}$ makes
 #    $a-c=u_k$, $b-c=u_{k+1}$:
-#    $$\tfrac2L\big(t_k^2v_k-t_{k+1}^2v_{k+1}\big)\ \ge\ \|u_{k+1}\|^2-\|u_k\|^2 .$$
+#    \begin{equation*}\tfrac2L\big(t_k^2v_k-t_{k+1}^2v_{k+1}\big)\ \ge\ \|u_{k+1}\|^2-\|u_k\|^2 .\end{equation*}
 # 3. *Telescope.* So $\tfrac2Lt_k^2v_k+\|u_k\|^2$ never increases, and at $k=1$ (where $t_1=1$,
 #    $y_1=z_0$, $u_1=z_1-z^\star$: one ISTA step) the telescoping inequality in the proof of
 #    {prf:ref}`thm-ista` gives $\tfrac2Lv_1+\|u_1\|^2\le\|z_0-z^\star\|^2$. Hence
@@ -267,8 +267,9 @@ for k in (4, 8, 16):
 # Three short exercises build ISTA and FISTA for **one** signal $x$ of shape `(d,)` and a
 # dictionary `D` of shape `(d, m)`.
 #
-# :::{exercise} Soft thresholding
+# :::{exercise} 03.soft · Soft thresholding
 # :label: ex-03-soft
+# :nonumber:
 # Write `soft_threshold_np(v, t)` returning $S_t(v)$ of Eq. (4) entrywise for an array `v` of any
 # shape and a number `t >= 0`, without modifying `v`.
 # :::
@@ -285,14 +286,16 @@ soft_threshold_np = lu.check("03.soft", soft_threshold_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-03-soft
 # :class: dropdown
+# The course's solution, from `solutions/03_sparse_coding.py` (in JupyterLab, print it with `lu.show_solution("03.soft")`):
 # ```{literalinclude} ../solutions/03_sparse_coding.py
 # :pyobject: soft_threshold_np
 # ```
 # :::
 
 # %% [markdown]
-# :::{exercise} ISTA in NumPy
+# :::{exercise} 03.ista · ISTA in NumPy
 # :label: ex-03-ista
+# :nonumber:
 # Write `ista_np(x, D, lam, n_iter=500)`: start from $z=0$, compute $L=\|D\|_2^2$
 # (`np.linalg.norm(D, 2) ** 2`) and run `n_iter` steps of Eq. (7); return $z$ of shape `(m,)`.
 # :::
@@ -309,14 +312,16 @@ ista_np = lu.check("03.ista", ista_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-03-ista
 # :class: dropdown
+# The course's solution, from `solutions/03_sparse_coding.py` (in JupyterLab, print it with `lu.show_solution("03.ista")`):
 # ```{literalinclude} ../solutions/03_sparse_coding.py
 # :pyobject: ista_np
 # ```
 # :::
 
 # %% [markdown]
-# :::{exercise} FISTA's momentum
+# :::{exercise} 03.fista · FISTA's momentum
 # :label: ex-03-fista
+# :nonumber:
 # Write `fista_np(x, D, lam, n_iter=200)`: the same step as ISTA, taken at the extrapolated point
 # $y$ of Eq. (9), starting from $z_0=y_1=0$, $t_1=1$. Keep the previous $z$ to form the momentum.
 # :::
@@ -333,6 +338,7 @@ fista_np = lu.check("03.fista", fista_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-03-fista
 # :class: dropdown
+# The course's solution, from `solutions/03_sparse_coding.py` (in JupyterLab, print it with `lu.show_solution("03.fista")`):
 # ```{literalinclude} ../solutions/03_sparse_coding.py
 # :pyobject: fista_np
 # ```
@@ -521,8 +527,8 @@ print("local log-log slopes:", ", ".join(f"{name} k = {lo}..{hi}: {v:.1f}" for (
 #
 # Instead of a fixed dictionary, learn it from the data (Olshausen & Field's question):
 #
-# $$\min_{D,\,Z}\ \frac1n\sum_{i=1}^n\Big(\tfrac12\|x_i-Dz_i\|^2+\lambda\|z_i\|_1\Big)
-# \quad\text{subject to}\quad \|d_j\|_2\le1 . \tag{10}$$
+# \begin{equation*}\min_{D,\,Z}\ \frac1n\sum_{i=1}^n\Big(\tfrac12\|x_i-Dz_i\|^2+\lambda\|z_i\|_1\Big)
+# \quad\text{subject to}\quad \|d_j\|_2\le1 .\tag{10}\end{equation*}
 #
 # The norm constraint stops the trivial escape of scaling $D$ up and $Z$ down. (10) is not jointly
 # convex, but it is convex in $Z$ for fixed $D$ (the lasso, solved by FISTA) and in $D$ for fixed
@@ -530,10 +536,10 @@ print("local log-log slopes:", ", ".join(f"{name} k = {lo}..{hi}: {v:.1f}" for (
 #
 # - **MOD** (method of optimal directions, Engan et al. 1999): the unconstrained least-squares
 #   solution followed by renormalising every atom,
-#   $$D=X^\top Z\,(Z^\top Z)^{-1}=BA^{-1},\qquad d_j\leftarrow d_j/\|d_j\| ; \tag{11}$$
+#   \begin{equation*}D=X^\top Z\,(Z^\top Z)^{-1}=BA^{-1},\qquad d_j\leftarrow d_j/\|d_j\| ;\tag{11}\end{equation*}
 # - **block-coordinate descent** (Mairal et al. 2009): update one atom at a time, exactly minimising
 #   over it with the others fixed and projecting on the unit ball,
-#   $$d_j\leftarrow\frac{u_j}{\max(\|u_j\|,1)},\qquad u_j=d_j+\frac{b_j-Da_j}{A_{jj}} . \tag{12}$$
+#   \begin{equation*}d_j\leftarrow\frac{u_j}{\max(\|u_j\|,1)},\qquad u_j=d_j+\frac{b_j-Da_j}{A_{jj}} .\tag{12}\end{equation*}
 #
 # Mairal et al.'s online algorithm only ever needs $A$ and $B$, which it accumulates over
 # mini-batches; `sparse.dictionary_learning` uses the full batch. Atoms that no signal uses are
@@ -629,8 +635,8 @@ print(f"PCA with the same number of coefficients per patch: relative squared err
 #
 # ISTA with $T$ iterations from $z=0$ is a $T$-layer network:
 #
-# $$z^{(t+1)}=S_{\theta}\big(W_e x+S\,z^{(t)}\big),\qquad W_e=\tfrac1LD^\top,\quad S=I-\tfrac1LD^\top D,
-# \quad\theta=\tfrac\lambda L . \tag{13}$$
+# \begin{equation*}z^{(t+1)}=S_{\theta}\big(W_e x+S\,z^{(t)}\big),\qquad W_e=\tfrac1LD^\top,\quad S=I-\tfrac1LD^\top D,
+# \quad\theta=\tfrac\lambda L .\tag{13}\end{equation*}
 #
 # Gregor and LeCun keep the architecture, *train* $W_e$, $S$ and the thresholds by backpropagation to
 # predict the converged lasso codes $z^\star$ (mean squared code error), and get much better codes

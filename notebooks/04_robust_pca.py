@@ -39,6 +39,7 @@
 # language model as a low-rank product plus a sparse matrix with a fixed random support.
 
 # %%
+import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 import time
 
 import matplotlib.pyplot as plt
@@ -47,7 +48,6 @@ import pandas as pd
 import torch
 from skimage.transform import resize
 
-import lowdim_utils as lu
 from lowdim_utils import robust
 from lowdim_utils.data import load
 
@@ -151,7 +151,7 @@ print(f"rank-2 PCA background: relative error {err_pca:.3f} against the true bac
 # **nuclear norm** $\|L\|_*=\sum_i\sigma_i(L)$, and the count of non-zeros by the
 # $\ell_1$ norm $\|S\|_1=\sum_{ij}|S_{ij}|$:
 #
-# $$\min_{L,S}\ \|L\|_* + \lambda\|S\|_1\quad\text{subject to}\quad L+S=M. \tag{1}$$
+# \begin{equation*}\min_{L,S}\ \|L\|_* + \lambda\|S\|_1\quad\text{subject to}\quad L+S=M.\tag{1}\end{equation*}
 #
 # Both norms are convex, so (1) is a convex program with a global optimum. Their main
 # theorem (Thm. 1.1) says, in words: let $M=L_0+S_0$ be $n_1\times n_2$ with $n_{(1)}=\max(n_1,n_2)$,
@@ -161,7 +161,7 @@ print(f"rank-2 PCA background: relative error {err_pca:.3f} against the true bac
 # most $\rho_s n_1 n_2$ entries (the values and signs of $S_0$ are arbitrary — they may be
 # huge), then with probability at least $1-c\,n_{(1)}^{-10}$ the solution of (1) with
 #
-# $$\lambda = 1/\sqrt{\max(m,n)} \tag{2}$$
+# \begin{equation*}\lambda = 1/\sqrt{\max(m,n)}\tag{2}\end{equation*}
 #
 # is exactly $(L_0, S_0)$. Remarkably, $\lambda$ needs no tuning: one value works for every
 # rank and sparsity in that range. (The constants $\rho_r,\rho_s$ are small numbers in the
@@ -171,7 +171,7 @@ print(f"rank-2 PCA background: relative error {err_pca:.3f} against the true bac
 #
 # With a multiplier $Y$ for the constraint and a penalty $\mu>0$,
 #
-# $$\ell_\mu(L,S,Y) = \|L\|_* + \lambda\|S\|_1 + \langle Y, M-L-S\rangle + \tfrac{\mu}{2}\|M-L-S\|_F^2. \tag{3}$$
+# \begin{equation*}\ell_\mu(L,S,Y) = \|L\|_* + \lambda\|S\|_1 + \langle Y, M-L-S\rangle + \tfrac{\mu}{2}\|M-L-S\|_F^2.\tag{3}\end{equation*}
 #
 # Minimising (3) over $L$ alone, or over $S$ alone, means completing the square: each is a
 # **proximal operator**, $\operatorname{prox}_{\tau f}(X)=\arg\min_Z \tfrac12\|Z-X\|_F^2+\tau f(Z)$.
@@ -183,14 +183,14 @@ print(f"rank-2 PCA background: relative error {err_pca:.3f} against the true bac
 # with equality iff $u_i^\top Gv_i=1$ for all $i\le r$; since $\|G\|_2\le1$ this forces
 # $Gv_i=u_i$ and $G^\top u_i=v_i$. Hence
 #
-# $$\partial\|Z\|_* = \{\,UV^\top + W:\ U^\top W=0,\ WV=0,\ \|W\|_2\le1\,\}. $$
+# \begin{equation*}\partial\|Z\|_* = \{\,UV^\top + W:\ U^\top W=0,\ WV=0,\ \|W\|_2\le1\,\}.\end{equation*}
 #
 # :::{prf:theorem} Singular value thresholding (Cai, Candès & Shen 2010)
 # :label: thm-svt
 # For $\tau\ge0$ and $X$ with SVD $X=\sum_i\sigma_iu_iv_i^\top$, the proximal operator of
 # $\tau\|\cdot\|_*$ is
 #
-# $$\mathcal D_\tau(X) := \arg\min_Z \tfrac12\|Z-X\|_F^2+\tau\|Z\|_* = \sum_i \max(\sigma_i-\tau,0)\,u_iv_i^\top. \tag{4}$$
+# \begin{equation*}\mathcal D_\tau(X) := \arg\min_Z \tfrac12\|Z-X\|_F^2+\tau\|Z\|_* = \sum_i \max(\sigma_i-\tau,0)\,u_iv_i^\top.\tag{4}\end{equation*}
 # :::
 #
 # :::{prf:proof}
@@ -199,7 +199,7 @@ print(f"rank-2 PCA background: relative error {err_pca:.3f} against the true bac
 # $X-Z\in\tau\,\partial\|Z\|_*$. Split the SVD of $X$ into the part with $\sigma_i>\tau$ and the
 # rest: $X=U_0\Sigma_0V_0^\top+U_1\Sigma_1V_1^\top$. For $\hat Z=U_0(\Sigma_0-\tau I)V_0^\top$,
 #
-# $$X-\hat Z = \tau\big(U_0V_0^\top + W\big),\qquad W=\tau^{-1}U_1\Sigma_1V_1^\top .$$
+# \begin{equation*}X-\hat Z = \tau\big(U_0V_0^\top + W\big),\qquad W=\tau^{-1}U_1\Sigma_1V_1^\top .\end{equation*}
 #
 # Here $U_0,V_0$ are the singular vectors of $\hat Z$, $U_0^\top W=0$ and $WV_0=0$ because the
 # singular vectors are orthonormal, and $\|W\|_2=\max\sigma(\Sigma_1)/\tau\le1$ because every
@@ -211,16 +211,16 @@ print(f"rank-2 PCA background: relative error {err_pca:.3f} against the true bac
 # $0\in z-x+\tau\,\partial|z|$ gives $z=x-\tau\operatorname{sign}(x)$ when $|x|>\tau$ and $z=0$
 # otherwise (lesson 03):
 #
-# $$\mathcal S_\tau(X)_{ij} = \operatorname{sign}(X_{ij})\max(|X_{ij}|-\tau,0). \tag{5}$$
+# \begin{equation*}\mathcal S_\tau(X)_{ij} = \operatorname{sign}(X_{ij})\max(|X_{ij}|-\tau,0).\tag{5}\end{equation*}
 #
 # ### Inexact ALM, i.e. ADMM with a growing penalty
 #
 # Completing the square in (3) and using (4)–(5), one sweep of the inexact augmented
 # Lagrange multiplier method of Lin, Chen and Ma is
 #
-# $$L_{k+1} = \mathcal D_{1/\mu_k}\big(M - S_k + \mu_k^{-1}Y_k\big), \tag{6}$$
-# $$S_{k+1} = \mathcal S_{\lambda/\mu_k}\big(M - L_{k+1} + \mu_k^{-1}Y_k\big), \tag{7}$$
-# $$Y_{k+1} = Y_k + \mu_k\,(M-L_{k+1}-S_{k+1}),\qquad \mu_{k+1}=\min(\rho\,\mu_k,\ \bar\mu). \tag{8}$$
+# \begin{equation*}L_{k+1} = \mathcal D_{1/\mu_k}\big(M - S_k + \mu_k^{-1}Y_k\big),\tag{6}\end{equation*}
+# \begin{equation*}S_{k+1} = \mathcal S_{\lambda/\mu_k}\big(M - L_{k+1} + \mu_k^{-1}Y_k\big),\tag{7}\end{equation*}
+# \begin{equation*}Y_{k+1} = Y_k + \mu_k\,(M-L_{k+1}-S_{k+1}),\qquad \mu_{k+1}=\min(\rho\,\mu_k,\ \bar\mu).\tag{8}\end{equation*}
 #
 # The *exact* ALM would repeat (6)–(7) until $(L,S)$ minimises (3) before touching $Y$; doing
 # one sweep only is ADMM, and the growing $\mu$ makes it converge in a few dozen sweeps.
@@ -229,8 +229,8 @@ print(f"rank-2 PCA background: relative error {err_pca:.3f} against the true bac
 # both the primal residual and the dual residual (defined with the optimality conditions below)
 # are small,
 #
-# $$\|M-L_{k+1}-S_{k+1}\|_F\le10^{-7}\|M\|_F\qquad\text{and}\qquad
-# \mu_k\|S_{k+1}-S_k\|_F\le10^{-5}\|M\|_F .$$
+# \begin{equation*}\|M-L_{k+1}-S_{k+1}\|_F\le10^{-7}\|M\|_F\qquad\text{and}\qquad
+# \mu_k\|S_{k+1}-S_k\|_F\le10^{-5}\|M\|_F .\end{equation*}
 #
 # Inexact ALM codes often test the primal residual alone, with a faster schedule such as
 # $\rho=1.5$; section 4 measures how that rule can stop before the optimum, which is why our
@@ -242,7 +242,7 @@ print(f"rank-2 PCA background: relative error {err_pca:.3f} against the true bac
 # Problem (1) is convex with a linear constraint, so the KKT conditions are necessary and
 # sufficient: $(L,S)$ solves (1) **if and only if**
 #
-# $$L+S=M\quad\text{and there is a } Y \text{ with}\quad Y\in\partial\|L\|_*\quad\text{and}\quad Y\in\lambda\,\partial\|S\|_1. \tag{9}$$
+# \begin{equation*}L+S=M\quad\text{and there is a } Y \text{ with}\quad Y\in\partial\|L\|_*\quad\text{and}\quad Y\in\lambda\,\partial\|S\|_1.\tag{9}\end{equation*}
 #
 # Spelled out with the compact SVD $L=U\Sigma V^\top$, its tangent space
 # $T=\{UA^\top+BV^\top\}$ and the support $\Omega$ of $S$, a **certificate** $Y$ must satisfy
@@ -272,8 +272,9 @@ print(f"rank-2 PCA background: relative error {err_pca:.3f} against the true bac
 # %% [markdown]
 # ## 3. A reference implementation in NumPy
 #
-# :::{exercise} Singular value thresholding
+# :::{exercise} 04.svt · Singular value thresholding
 # :label: ex-04-svt
+# :nonumber:
 # Write `svt_np(X, tau)` returning $\mathcal D_\tau(X)$ of (4) for a NumPy matrix `X` of
 # any shape: take the thin SVD, shrink every singular value by `tau` (never below 0), and
 # multiply back. Do not modify `X`.
@@ -291,6 +292,7 @@ svt_np = lu.check("04.svt", svt_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-04-svt
 # :class: dropdown
+# The course's solution, from `solutions/04_robust_pca.py` (in JupyterLab, print it with `lu.show_solution("04.svt")`):
 # ```{literalinclude} ../solutions/04_robust_pca.py
 # :pyobject: svt_np
 # ```
@@ -316,8 +318,9 @@ print("no perturbation does better:", bool(min(perturbed) > best))
 print("no truncated SVD does better:", bool(min(truncs) > best))
 
 # %% [markdown]
-# :::{exercise} One sweep of inexact ALM
+# :::{exercise} 04.step · One sweep of inexact ALM
 # :label: ex-04-step
+# :nonumber:
 # Write `alm_step_np(M, L, S, Y, mu, lam)` performing (6), (7) and the multiplier update
 # of (8) — in that order, each using the newest values — and returning the new
 # `(L, S, Y)`. Use your `svt_np` and soft thresholding (5). Leave `mu` alone: the caller
@@ -336,6 +339,7 @@ alm_step_np = lu.check("04.step", alm_step_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-04-step
 # :class: dropdown
+# The course's solution, from `solutions/04_robust_pca.py` (in JupyterLab, print it with `lu.show_solution("04.step")`):
 # ```{literalinclude} ../solutions/04_robust_pca.py
 # :pyobject: alm_step_np
 # ```
@@ -467,8 +471,9 @@ for r_o, f_o, seed in oracle_cases:
 # small, but not zero.
 
 # %% [markdown]
-# :::{exercise} Projection onto λ∂‖S‖₁
+# :::{exercise} 04.proj · Projection onto λ∂‖S‖₁
 # :label: ex-04-proj
+# :nonumber:
 # The certificate search alternates two projections. Write the simpler one,
 # `project_l1_subdiff_np(Y, S, lam)`: the point of $\lambda\partial\|S\|_1$ (the second set
 # in (9)) nearest to `Y` in Frobenius norm. The set is a product of one condition per entry,
@@ -487,6 +492,7 @@ project_l1_subdiff_np = lu.check("04.proj", project_l1_subdiff_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-04-proj
 # :class: dropdown
+# The course's solution, from `solutions/04_robust_pca.py` (in JupyterLab, print it with `lu.show_solution("04.proj")`):
 # ```{literalinclude} ../solutions/04_robust_pca.py
 # :pyobject: project_l1_subdiff_np
 # ```

@@ -50,13 +50,13 @@
 #   dimension of its feature manifold, which falls late in training.
 
 # %%
+import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-import lowdim_utils as lu
 from lowdim_utils import intrinsic, subspace
 from lowdim_utils.data import load
 from lowdim_utils.neighbors import knn
@@ -126,7 +126,7 @@ for name, X in [("digits (64 pixels)", X_dig), ("swiss roll (true d = 2)", X_rol
 # the PCA dimension at level $\tau$ is the number of directions needed to explain a fraction
 # $\tau$ of the variance,
 #
-# $$k_\tau = \min\Big\{k:\ \textstyle\sum_{i\le k}\lambda_i \,\big/ \sum_{i\le D}\lambda_i \ \ge\ \tau\Big\}. \tag{1}$$
+# \begin{equation*}k_\tau = \min\Big\{k:\ \textstyle\sum_{i\le k}\lambda_i \,\big/ \sum_{i\le D}\lambda_i \ \ge\ \tau\Big\}.\tag{1}\end{equation*}
 #
 # It is exact for data spread over a $d$-dimensional *linear* subspace, cheap, and robust to
 # noise (small noise adds small eigenvalues). It fails for curved data: a closed curve that
@@ -148,11 +148,11 @@ for name, X in [("digits (64 pixels)", X_dig), ("swiss roll (true d = 2)", X_rol
 # let $r_1<r_2$ be the distances from a point $x$ to its first and second nearest neighbours.
 # Then $\mu=r_2/r_1$ satisfies
 #
-# $$P(\mu>t)=t^{-d}\quad(t\ge1),\qquad\text{i.e.}\quad F(\mu)=1-\mu^{-d},\quad f(\mu)=d\,\mu^{-d-1}, \tag{2}$$
+# \begin{equation*}P(\mu>t)=t^{-d}\quad(t\ge1),\qquad\text{i.e.}\quad F(\mu)=1-\mu^{-d},\quad f(\mu)=d\,\mu^{-d-1},\tag{2}\end{equation*}
 #
 # whatever $\rho$. Equivalently $\log\mu$ is exponential with rate $d$, and
 #
-# $$-\log\big(1-F(\mu)\big)=d\,\log\mu . \tag{3}$$
+# \begin{equation*}-\log\big(1-F(\mu)\big)=d\,\log\mu .\tag{3}\end{equation*}
 # :::
 #
 # :::{prf:proof}
@@ -164,8 +164,8 @@ for name, X in [("digits (64 pixels)", X_dig), ("swiss roll (true d = 2)", X_rol
 # independently of $v_1$: so $v_2\sim\operatorname{Exp}(\rho)$, independent of $v_1$. Since
 # $\mu^d=r_2^d/r_1^d=1+v_2/v_1$,
 #
-# $$P(\mu>t)=P\big(v_2>(t^d-1)\,v_1\big)=\mathbb E\big[e^{-\rho(t^d-1)v_1}\big]
-# =\int_0^\infty \rho e^{-\rho a}\,e^{-\rho(t^d-1)a}\,da=\frac{1}{t^d}.$$
+# \begin{equation*}P(\mu>t)=P\big(v_2>(t^d-1)\,v_1\big)=\mathbb E\big[e^{-\rho(t^d-1)v_1}\big]
+# =\int_0^\infty \rho e^{-\rho a}\,e^{-\rho(t^d-1)a}\,da=\frac{1}{t^d}.\end{equation*}
 #
 # Then $P(\log\mu>s)=e^{-ds}$ and $1-F(\mu)=\mu^{-d}$, which gives (3).
 # :::
@@ -176,7 +176,7 @@ for name, X in [("digits (64 pixels)", X_dig), ("swiss roll (true d = 2)", X_rol
 # slope $d$. Facco et al. fit it by least squares over the smallest 90 % of the ratios (the
 # largest come from sparse regions and outliers, and $y_i\to\infty$ as $i\to n$):
 #
-# $$\hat d_{\text{TwoNN}}=\frac{\sum_{i\le m}x_i y_i}{\sum_{i\le m}x_i^2},\qquad m=\lfloor 0.9\,n\rfloor. \tag{4}$$
+# \begin{equation*}\hat d_{\text{TwoNN}}=\frac{\sum_{i\le m}x_i y_i}{\sum_{i\le m}x_i^2},\qquad m=\lfloor 0.9\,n\rfloor.\tag{4}\end{equation*}
 #
 # Because $\log\mu_i\sim\operatorname{Exp}(d)$, maximum likelihood works too: $\hat d=n/\sum_i\log\mu_i$
 # — or, keeping only the $m$ smallest (a censored sample),
@@ -205,7 +205,7 @@ for name, X in [("digits (64 pixels)", X_dig), ("swiss roll (true d = 2)", X_rol
 # So $S(x)=\sum_{j<k}\log\big(T_k(x)/T_j(x)\big)$ is a sum of $k-1$ exponentials of rate $d$
 # (a $\operatorname{Gamma}(k-1,d)$ variable), and the maximum-likelihood estimate of $d$ at $x$ is
 #
-# $$\hat m_k(x)=\frac{k-1}{S(x)}=\Big[\frac1{k-1}\sum_{j=1}^{k-1}\log\frac{T_k(x)}{T_j(x)}\Big]^{-1}. \tag{6}$$
+# \begin{equation*}\hat m_k(x)=\frac{k-1}{S(x)}=\Big[\frac1{k-1}\sum_{j=1}^{k-1}\log\frac{T_k(x)}{T_j(x)}\Big]^{-1}.\tag{6}\end{equation*}
 #
 # **How to average.** Levina and Bickel average the local estimates,
 # $\bar m_k=\frac1n\sum_i\hat m_k(x_i)$. But $\mathbb E[(k-1)/S]=d\,\frac{k-1}{k-2}$: every local
@@ -213,7 +213,7 @@ for name, X in [("digits (64 pixels)", X_dig), ("swiss roll (true d = 2)", X_rol
 # $\mathbb E[S/(k-1)]=1/d$. MacKay and Ghahramani therefore proposed to average the inverses and
 # invert once:
 #
-# $$\hat m_k=\Big[\frac1n\sum_{i=1}^n\hat m_k(x_i)^{-1}\Big]^{-1}=\frac{(k-1)\,n}{\sum_i S(x_i)}. \tag{7}$$
+# \begin{equation*}\hat m_k=\Big[\frac1n\sum_{i=1}^n\hat m_k(x_i)^{-1}\Big]^{-1}=\frac{(k-1)\,n}{\sum_i S(x_i)}.\tag{7}\end{equation*}
 #
 # This is the maximum-likelihood estimate if the $N=n(k-1)$ log-ratios of all points are pooled
 # as if independent (they are not quite — neighbourhoods overlap); its remaining bias is the
@@ -225,7 +225,7 @@ for name, X in [("digits (64 pixels)", X_dig), ("swiss roll (true d = 2)", X_rol
 # random initialisation and $P\in\mathbb R^{D\times d}$ a fixed random matrix with (nearly)
 # orthogonal unit columns. Train only $z\in\mathbb R^d$, starting from $z=0$, in
 #
-# $$\theta=\theta_0+P\,z . \tag{8}$$
+# \begin{equation*}\theta=\theta_0+P\,z .\tag{8}\end{equation*}
 #
 # If the solutions (parameters with good accuracy) form a set of dimension $D-s$, a random
 # $d$-dimensional affine subspace generically meets it only when $d\ge s$ — so the smallest
@@ -238,7 +238,7 @@ for name, X in [("digits (64 pixels)", X_dig), ("swiss roll (true d = 2)", X_rol
 # transform (Le, Sarlós, Smola 2013) replaces it by a product of structured matrices of size
 # $L=2^{\lceil\log_2 D\rceil}$,
 #
-# $$P z = c\,\big(H\,G\,\Pi\,H\,B\,[z;\,0]\big)_{1:D}, \tag{9}$$
+# \begin{equation*}P z = c\,\big(H\,G\,\Pi\,H\,B\,[z;\,0]\big)_{1:D},\tag{9}\end{equation*}
 #
 # with $H$ the Walsh–Hadamard matrix (applied in $O(L\log L)$, never stored), $B$ random signs,
 # $\Pi$ a random permutation, $G$ Gaussian and $c$ a normalisation: $O(L)$ memory. Aghajanyan
@@ -247,8 +247,9 @@ for name, X in [("digits (64 pixels)", X_dig), ("swiss roll (true d = 2)", X_rol
 # %% [markdown]
 # ## 3. Reference implementations in NumPy
 #
-# :::{exercise} The PCA dimension
+# :::{exercise} 05.pca_dim · The PCA dimension
 # :label: ex-05-pca-dim
+# :nonumber:
 # Write `pca_dimension_np(X, threshold=0.9)` returning the smallest `k` (an `int`) such that the
 # top-`k` principal directions of `X` explain at least `threshold` of the variance, Eq. (1).
 # Centre `X`, take `np.linalg.svd(..., compute_uv=False)`, and remember that the variances are
@@ -267,14 +268,16 @@ pca_dimension_np = lu.check("05.pca_dim", pca_dimension_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-05-pca-dim
 # :class: dropdown
+# The course's solution, from `solutions/05_intrinsic_dimension.py` (in JupyterLab, print it with `lu.show_solution("05.pca_dim")`):
 # ```{literalinclude} ../solutions/05_intrinsic_dimension.py
 # :pyobject: pca_dimension_np
 # ```
 # :::
 
 # %% [markdown]
-# :::{exercise} TwoNN in NumPy
+# :::{exercise} 05.twonn · TwoNN in NumPy
 # :label: ex-05-twonn
+# :nonumber:
 # Write `twonn_np(X, discard_fraction=0.1)` returning the TwoNN estimate (4) as a float:
 # compute all pairwise distances (the Gram trick
 # $\|a-b\|^2=\|a\|^2+\|b\|^2-2a^\top b$ is fine in float64), exclude each point from its own
@@ -295,6 +298,7 @@ twonn_np = lu.check("05.twonn", twonn_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-05-twonn
 # :class: dropdown
+# The course's solution, from `solutions/05_intrinsic_dimension.py` (in JupyterLab, print it with `lu.show_solution("05.twonn")`):
 # ```{literalinclude} ../solutions/05_intrinsic_dimension.py
 # :pyobject: twonn_np
 # ```
@@ -303,8 +307,9 @@ twonn_np = lu.check("05.twonn", twonn_np)
 # :::
 
 # %% [markdown]
-# :::{exercise} The Levina–Bickel estimator
+# :::{exercise} 05.mle · The Levina–Bickel estimator
 # :label: ex-05-mle
+# :nonumber:
 # Write `mle_np(X, k)` returning the estimate (7): for each point the sorted distances
 # $T_1\le\dots\le T_k$ to its $k$ nearest *other* points (`np.partition` avoids a full sort),
 # $S=\sum_{j<k}\log(T_k/T_j)$, and $\hat m_k=(k-1)\,n/\sum_i S(x_i)$.
@@ -322,6 +327,7 @@ mle_np = lu.check("05.mle", mle_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-05-mle
 # :class: dropdown
+# The course's solution, from `solutions/05_intrinsic_dimension.py` (in JupyterLab, print it with `lu.show_solution("05.mle")`):
 # ```{literalinclude} ../solutions/05_intrinsic_dimension.py
 # :pyobject: mle_np
 # ```

@@ -54,6 +54,7 @@
 #   pretrained weight — the "SVD initialisation" compared in section 6.
 
 # %%
+import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 import copy
 import math
 
@@ -63,7 +64,6 @@ import pandas as pd
 import torch
 from torch import nn
 
-import lowdim_utils as lu
 from lowdim_utils import lora, training
 from lowdim_utils.data import list_datasets, load
 
@@ -168,8 +168,8 @@ print(f"parameters: {training.count_parameters(pretrained, trainable_only=False)
 # ($d$ outputs, $k$ inputs). Full fine-tuning learns a new $W = W_0+\Delta W$ with all $dk$
 # entries free. LoRA restricts the update to rank at most $r\ll\min(d,k)$:
 #
-# $$y = W_0x + b + \frac{\alpha}{r}\,B A x,\qquad B\in\mathbb R^{d\times r},\ A\in\mathbb R^{r\times k},
-# \qquad \Delta W = \frac{\alpha}{r} BA. \tag{1}$$
+# \begin{equation*}y = W_0x + b + \frac{\alpha}{r}\,B A x,\qquad B\in\mathbb R^{d\times r},\ A\in\mathbb R^{r\times k},
+# \qquad \Delta W = \frac{\alpha}{r} BA.\tag{1}\end{equation*}
 #
 # $W_0$ and $b$ are frozen; only $A$ and $B$ are trained. In code, with a batch as the rows
 # of $X$, it is `X @ W0.T + b + s * (X @ A.T) @ B.T` with $s=\alpha/r$: two thin products
@@ -177,7 +177,7 @@ print(f"parameters: {training.count_parameters(pretrained, trainable_only=False)
 #
 # **Parameter count.** One adapter trains
 #
-# $$r(d+k)\quad\text{numbers instead of}\quad dk, \tag{2}$$
+# \begin{equation*}r(d+k)\quad\text{numbers instead of}\quad dk,\tag{2}\end{equation*}
 #
 # a fraction $r(d+k)/(dk)$ — for a $4096\times4096$ attention matrix and $r=8$, 0.4 %.
 # Nothing else changes: optimiser state (Adam keeps two numbers per trained parameter) and
@@ -207,7 +207,7 @@ print(f"parameters: {training.count_parameters(pretrained, trainable_only=False)
 #
 # **Merge and unmerge.** Because (1) is linear in the weight,
 #
-# $$W_0x + b + \Delta W x = (W_0+\Delta W)\,x + b. \tag{3}$$
+# \begin{equation*}W_0x + b + \Delta W x = (W_0+\Delta W)\,x + b.\tag{3}\end{equation*}
 #
 # After training, *merging* replaces $W_0$ by $W_0+\Delta W$ and drops the adapter:
 # inference then costs exactly what the pretrained layer cost. *Unmerging* subtracts
@@ -224,13 +224,13 @@ print(f"parameters: {training.count_parameters(pretrained, trainable_only=False)
 # :label: prop-lora-grad
 # With $s=\alpha/r$,
 #
-# $$\frac{\partial L}{\partial B} = s\,G A^\top\in\mathbb R^{d\times r},\qquad
-# \frac{\partial L}{\partial A} = s\,B^\top G\in\mathbb R^{r\times k}. \tag{4}$$
+# \begin{equation*}\frac{\partial L}{\partial B} = s\,G A^\top\in\mathbb R^{d\times r},\qquad
+# \frac{\partial L}{\partial A} = s\,B^\top G\in\mathbb R^{r\times k}.\tag{4}\end{equation*}
 #
 # One step of gradient descent with step size $\eta$ on $A$ and $B$ changes $\Delta W$, to
 # first order in $\eta$, by
 #
-# $$\delta(\Delta W) = -\eta\, s^2\big(G A^\top A + B B^\top G\big). \tag{5}$$
+# \begin{equation*}\delta(\Delta W) = -\eta\, s^2\big(G A^\top A + B B^\top G\big).\tag{5}\end{equation*}
 # :::
 #
 # :::{prf:proof}
@@ -263,8 +263,8 @@ print(f"parameters: {training.count_parameters(pretrained, trainable_only=False)
 # $W_0=U\Sigma V^\top$ (lesson 01): put the top-$r$ part in the adapter and keep the residual
 # frozen,
 #
-# $$B = U_r\Sigma_r^{1/2}/\sqrt s,\quad A=\Sigma_r^{1/2}V_r^\top/\sqrt s,\quad
-# W_{\text{res}} = W_0 - U_r\Sigma_rV_r^\top, \tag{6}$$
+# \begin{equation*}B = U_r\Sigma_r^{1/2}/\sqrt s,\quad A=\Sigma_r^{1/2}V_r^\top/\sqrt s,\quad
+# W_{\text{res}} = W_0 - U_r\Sigma_rV_r^\top,\tag{6}\end{equation*}
 #
 # so that $W_{\text{res}}+sBA=W_0$: the model again starts unchanged, but now training moves
 # the *principal* directions of the pretrained weight (PiSSA). The same formula with any
@@ -274,8 +274,9 @@ print(f"parameters: {training.count_parameters(pretrained, trainable_only=False)
 # %% [markdown]
 # ## 3. A reference implementation
 #
-# :::{exercise} The LoRA forward pass
+# :::{exercise} 06.forward · The LoRA forward pass
 # :label: ex-06-forward
+# :nonumber:
 # Write `lora_forward(x, W0, b0, A, B, alpha)` for a batch `x: (n, k)`, the frozen
 # `W0: (d, k)` and `b0: (d,)`, and the factors `A: (r, k)`, `B: (d, r)`: return
 # $xW_0^\top + b_0 + \frac{\alpha}{r}(xA^\top)B^\top$ of shape `(n, d)`, Eq. (1), without
@@ -294,14 +295,16 @@ lora_forward = lu.check("06.forward", lora_forward)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-06-forward
 # :class: dropdown
+# The course's solution, from `solutions/06_lora.py` (in JupyterLab, print it with `lu.show_solution("06.forward")`):
 # ```{literalinclude} ../solutions/06_lora.py
 # :pyobject: lora_forward
 # ```
 # :::
 
 # %% [markdown]
-# :::{exercise} Gradients of the factors
+# :::{exercise} 06.grads · Gradients of the factors
 # :label: ex-06-grads
+# :nonumber:
 # Write `lora_grads(G, A, B, scaling)` that returns the pair `(grad_A, grad_B)` of
 # {prf:ref}`prop-lora-grad`, given the full-weight gradient `G: (d, k)`, the factors and
 # the scale $s$ = `scaling`.
@@ -319,6 +322,7 @@ lora_grads = lu.check("06.grads", lora_grads)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-06-grads
 # :class: dropdown
+# The course's solution, from `solutions/06_lora.py` (in JupyterLab, print it with `lu.show_solution("06.grads")`):
 # ```{literalinclude} ../solutions/06_lora.py
 # :pyobject: lora_grads
 # ```
@@ -648,8 +652,9 @@ plt.show()
 # $u_j$ of $W$, those with $\max_i |\cos(u_j, u^{(0)}_i)| < \varepsilon$ over *all* left
 # singular vectors $u^{(0)}_i$ of $W_0$.
 #
-# :::{exercise} Counting intruder dimensions
+# :::{exercise} 06.intruders · Counting intruder dimensions
 # :label: ex-06-intruders
+# :nonumber:
 # Write `intruder_dimensions(W0, W, k=10, eps=0.5)` returning, as an `int`, how many of the
 # top-`k` left singular vectors of `W` have $|\cos|$ below `eps` with every left singular
 # vector of `W0`. (Both are torch tensors of the same shape; use `torch.linalg.svd`.)
@@ -667,6 +672,7 @@ intruder_dimensions = lu.check("06.intruders", intruder_dimensions)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-06-intruders
 # :class: dropdown
+# The course's solution, from `solutions/06_lora.py` (in JupyterLab, print it with `lu.show_solution("06.intruders")`):
 # ```{literalinclude} ../solutions/06_lora.py
 # :pyobject: intruder_dimensions
 # ```

@@ -51,6 +51,7 @@
 # image — with neural networks replacing the kernels of earlier nonlinear methods.
 
 # %%
+import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -61,7 +62,6 @@ from sklearn.manifold import Isomap, SpectralEmbedding
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
-import lowdim_utils as lu
 from lowdim_utils import linear
 from lowdim_utils import manifold as mf
 from lowdim_utils.data import load
@@ -138,8 +138,8 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 # infinite-dimensional) space where the structure becomes linear, and do PCA there. We
 # never compute $\varphi$; we only need inner products, given by a **kernel**
 #
-# $$k(x, x') = \langle\varphi(x),\varphi(x')\rangle,\qquad\text{e.g. } k(x,x')=e^{-\gamma\|x-x'\|^2}\ \text{(RBF)},
-# \quad (\gamma\,x^\top x'+c)^p\ \text{(polynomial)}. \tag{1}$$
+# \begin{equation*}k(x, x') = \langle\varphi(x),\varphi(x')\rangle,\qquad\text{e.g. } k(x,x')=e^{-\gamma\|x-x'\|^2}\ \text{(RBF)},
+# \quad (\gamma\,x^\top x'+c)^p\ \text{(polynomial)}.\tag{1}\end{equation*}
 #
 # **Centring in feature space.** PCA needs centred features
 # $\tilde\varphi_i=\varphi(x_i)-\frac1n\sum_j\varphi(x_j)$. Their inner products expand into
@@ -147,11 +147,11 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 # $\langle\tilde\varphi_i,\tilde\varphi_j\rangle = K_{ij}-\frac1n\sum_l K_{lj}-\frac1n\sum_l K_{il}+\frac1{n^2}\sum_{l,m}K_{lm}$,
 # that is, the centred Gram matrix is the **double-centred** kernel matrix
 #
-# $$\tilde K = JKJ. \tag{3}$$
+# \begin{equation*}\tilde K = JKJ.\tag{3}\end{equation*}
 #
 # **The eigenproblem.** PCA in feature space diagonalises the feature covariance,
 #
-# $$Cv=\lambda v,\qquad C=\tfrac1n\textstyle\sum_i\tilde\varphi_i\tilde\varphi_i^\top. \tag{2}$$
+# \begin{equation*}Cv=\lambda v,\qquad C=\tfrac1n\textstyle\sum_i\tilde\varphi_i\tilde\varphi_i^\top.\tag{2}\end{equation*}
 #
 # Any eigenvector $v$ of $C$ with $\lambda>0$ is a combination of the data,
 # $v = \frac{1}{n\lambda}\sum_i\tilde\varphi_i(\tilde\varphi_i^\top v) = \sum_i\alpha_i\tilde\varphi_i$.
@@ -159,20 +159,20 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 # gives $\tilde K^2\alpha = n\lambda\tilde K\alpha$, whose relevant solutions solve the
 # $n\times n$ problem
 #
-# $$\tilde K\alpha = \mu\,\alpha,\qquad \mu = n\lambda. \tag{4}$$
+# \begin{equation*}\tilde K\alpha = \mu\,\alpha,\qquad \mu = n\lambda.\tag{4}\end{equation*}
 #
 # **Normalisation and scores.** $\|v\|^2=\alpha^\top\tilde K\alpha=\mu\|\alpha\|^2$, so a unit
 # $v$ needs $\|\alpha\|=1/\sqrt\mu$. With unit eigenvectors $\alpha^{(j)}$ of $\tilde K$,
 # the score of training point $i$ on component $j$ is
 # $\langle v_j,\tilde\varphi_i\rangle = (\tilde K\alpha^{(j)})_i/\sqrt{\mu_j}$, i.e.
 #
-# $$Z_{ij} = \sqrt{\mu_j}\;\alpha^{(j)}_i. \tag{5}$$
+# \begin{equation*}Z_{ij} = \sqrt{\mu_j}\;\alpha^{(j)}_i.\tag{5}\end{equation*}
 #
 # **New points.** For a new $x$, centre its kernel vector with the *training* means and
 # project:
 #
-# $$\tilde k_i(x)=k(x,x_i)-\tfrac1n\textstyle\sum_l k(x,x_l)-\tfrac1n\sum_l K_{li}+\tfrac1{n^2}\sum_{l,m}K_{lm},
-# \qquad z_j(x)=\tilde k(x)^\top\alpha^{(j)}/\sqrt{\mu_j}. \tag{6}$$
+# \begin{equation*}\tilde k_i(x)=k(x,x_i)-\tfrac1n\textstyle\sum_l k(x,x_l)-\tfrac1n\sum_l K_{li}+\tfrac1{n^2}\sum_{l,m}K_{lm},
+# \qquad z_j(x)=\tilde k(x)^\top\alpha^{(j)}/\sqrt{\mu_j}.\tag{6}\end{equation*}
 #
 # With the linear kernel $k(x,x')=x^\top x'$, $\tilde K = X_cX_c^\top$ and (5) gives exactly
 # the PCA scores of lesson 01 — kernel PCA is PCA through the Gram matrix.
@@ -183,7 +183,7 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 # $y_i\in\mathbb R^k$ that reproduce them. Write $D^{(2)}$ for the matrix of *squared*
 # distances and define the double-centred matrix
 #
-# $$B = -\tfrac12\,J D^{(2)} J. \tag{7}$$
+# \begin{equation*}B = -\tfrac12\,J D^{(2)} J.\tag{7}\end{equation*}
 #
 # **Classical (Torgerson) MDS** takes the top-$k$ eigenpairs $B\approx V_k\Lambda_kV_k^\top$ and
 # returns $Y=V_k\Lambda_k^{1/2}$. Why this works:
@@ -226,7 +226,8 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 # >    $m$ nearest) has length $\|x_i-x_j\|$. Cost $O(n^2d)$.
 # > 2. $G_{ij}$ = length of the shortest path from $i$ to $j$ — Dijkstra from every source,
 # >    $O(n^2\log n)$ on a graph with $O(nm)$ edges, or Floyd–Warshall,
-# >    $$G \leftarrow \min\big(G,\ G_{:,l}+G_{l,:}\big)\quad\text{for } l=1,\dots,n, \tag{8}$$
+# >
+# \begin{equation*}G \leftarrow \min\big(G,\ G_{:,l}+G_{l,:}\big)\quad\text{for } l=1,\dots,n,\tag{8}\end{equation*}
 # >    $O(n^3)$ but $n$ fully parallel steps — suited to a GPU.
 # > 3. Classical MDS of $G$: top-$k$ eigenpairs of $B=-\frac12JG^{(2)}J$, $O(n^3)$ dense.
 #
@@ -234,7 +235,7 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 # distance. How many dimensions does the data need? Tenenbaum et al. measure the
 # **residual variance**
 #
-# $$1-R^2\big(G,\ D_Y\big), \tag{9}$$
+# \begin{equation*}1-R^2\big(G,\ D_Y\big),\tag{9}\end{equation*}
 #
 # where $R$ is the linear correlation, over all pairs, between $G_{ij}$ and the distances
 # $\|y_i-y_j\|$ of the $k$-dimensional embedding. It drops until $k$ reaches the intrinsic
@@ -245,7 +246,7 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 # Instead of preserving all distances, keep *neighbours* close. Weight the neighbourhood
 # graph's edges,
 #
-# $$W_{ij} = \tfrac12\,(A_{ij}+A_{ji}),\qquad A_{ij}=\begin{cases}1\ \text{or}\ e^{-\|x_i-x_j\|^2/t}&j\text{ among the }m\text{ nearest neighbours of }i\\0&\text{otherwise,}\end{cases} \tag{10}$$
+# \begin{equation*}\begin{aligned}W_{ij} = \tfrac12\,(A_{ij}+A_{ji}),\qquad A_{ij}=\begin{cases}1\ \text{or}\ e^{-\|x_i-x_j\|^2/t}&j\text{ among the }m\text{ nearest neighbours of }i\\0&\text{otherwise,}\end{cases}\end{aligned}\tag{10}\end{equation*}
 #
 # with degrees $d_i=\sum_jW_{ij}$, $D=\operatorname{diag}(d)$, and the **graph Laplacian**
 # $L = D-W$. We look for $Y\in\mathbb R^{n\times k}$ (rows $y_i$) minimising
@@ -254,7 +255,7 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 # :::{prf:proposition} The Laplacian's quadratic form
 # :label: prop-laplacian
 # For symmetric $W$ and any $Y\in\mathbb R^{n\times k}$,
-# $$\sum_{i,j}W_{ij}\,\|y_i-y_j\|^2 = 2\operatorname{tr}(Y^\top LY). \tag{11}$$
+# \begin{equation*}\sum_{i,j}W_{ij}\,\|y_i-y_j\|^2 = 2\operatorname{tr}(Y^\top LY).\tag{11}\end{equation*}
 # Consequently $L$ is positive semi-definite, $L\mathbf 1=0$, and if the graph is connected
 # the only vectors with $y^\top Ly=0$ are the constants.
 # :::
@@ -272,7 +273,7 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 # fix the scale with $Y^\top DY=I$ (the degree weights high-density points more). The
 # Lagrange conditions give the **generalised eigenproblem**
 #
-# $$L\,y = \lambda\,D\,y, \tag{12}$$
+# \begin{equation*}L\,y = \lambda\,D\,y,\tag{12}\end{equation*}
 #
 # and the minimisers are its eigenvectors with the smallest eigenvalues. The very smallest,
 # $\lambda_0=0$ with $y=\mathbf 1$, is **trivial** (every point at the same place); we drop it
@@ -289,8 +290,9 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 # %% [markdown]
 # ## 3. Reference implementations in NumPy
 #
-# :::{exercise} Double centring
+# :::{exercise} 07.double_center · Double centring
 # :label: ex-07-double-center
+# :nonumber:
 # Write `double_center_np(D)` that returns $B=-\frac12JD^{(2)}J$ (7) for a distance matrix
 # `D` of shape `(n, n)`: square the distances entrywise, then centre rows and columns. Do
 # not modify `D`.
@@ -308,14 +310,16 @@ double_center_np = lu.check("07.double_center", double_center_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-07-double-center
 # :class: dropdown
+# The course's solution, from `solutions/07_manifold_learning.py` (in JupyterLab, print it with `lu.show_solution("07.double_center")`):
 # ```{literalinclude} ../solutions/07_manifold_learning.py
 # :pyobject: double_center_np
 # ```
 # :::
 
 # %% [markdown]
-# :::{exercise} Classical MDS
+# :::{exercise} 07.mds · Classical MDS
 # :label: ex-07-mds
+# :nonumber:
 # Write `classical_mds_np(D, k)` returning the `(n, k)` embedding $Y=V_k\Lambda_k^{1/2}$ from the
 # $k$ **largest** eigenpairs of $B$ (use your `double_center_np` and `np.linalg.eigh`, which
 # sorts eigenvalues in *ascending* order), columns by decreasing eigenvalue; clamp negative
@@ -334,6 +338,7 @@ classical_mds_np = lu.check("07.mds", classical_mds_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-07-mds
 # :class: dropdown
+# The course's solution, from `solutions/07_manifold_learning.py` (in JupyterLab, print it with `lu.show_solution("07.mds")`):
 # ```{literalinclude} ../solutions/07_manifold_learning.py
 # :pyobject: classical_mds_np
 # ```
@@ -355,8 +360,9 @@ print(f"k=3: recovered up to a rigid motion (Procrustes error < 1e-10): {err3 < 
 print(f"k=2: Procrustes error {err2:.2f} (the third axis, std 1, is lost)")
 
 # %% [markdown]
-# :::{exercise} Laplacian eigenmaps
+# :::{exercise} 07.laplacian · Laplacian eigenmaps
 # :label: ex-07-laplacian
+# :nonumber:
 # Write `laplacian_eigenmaps_np(W, k)` for a symmetric affinity matrix `W` (n, n) of a
 # connected graph: form $D$ and $L=D-W$, solve the generalised problem (12) with
 # `scipy.linalg.eigh(L, D)` (ascending eigenvalues), drop the trivial solution and return
@@ -375,6 +381,7 @@ laplacian_eigenmaps_np = lu.check("07.laplacian", laplacian_eigenmaps_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-07-laplacian
 # :class: dropdown
+# The course's solution, from `solutions/07_manifold_learning.py` (in JupyterLab, print it with `lu.show_solution("07.laplacian")`):
 # ```{literalinclude} ../solutions/07_manifold_learning.py
 # :pyobject: laplacian_eigenmaps_np
 # ```

@@ -48,12 +48,12 @@
 #   let a diffusion model conditioned on the VAE's blurry output add the detail.
 
 # %%
+import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch.distributions import Normal, kl_divergence
 
-import lowdim_utils as lu
 from lowdim_utils import autoencoders as ae
 from lowdim_utils import linear
 from lowdim_utils.data import load
@@ -109,8 +109,8 @@ plt.tight_layout(); plt.show()
 # $g:\mathbb R^k\to\mathbb R^d$, trained so that $g(f(x))\approx x$. The linear one, on
 # centred data $X\in\mathbb R^{n\times d}$ (rows $x_i^\top$), is
 #
-# $$f(x) = W_e x,\quad g(z) = W_d z,\qquad
-# L(W_e,W_d) = \frac1n\sum_{i=1}^n\|x_i - W_dW_ex_i\|^2 = \frac1n\|X - XW_e^\top W_d^\top\|_F^2, \tag{1}$$
+# \begin{equation*}f(x) = W_e x,\quad g(z) = W_d z,\qquad
+# L(W_e,W_d) = \frac1n\sum_{i=1}^n\|x_i - W_dW_ex_i\|^2 = \frac1n\|X - XW_e^\top W_d^\top\|_F^2,\tag{1}\end{equation*}
 #
 # with $W_e\in\mathbb R^{k\times d}$ and $W_d\in\mathbb R^{d\times k}$. Let
 # $X=\sum_i\sigma_iu_iv_i^\top$ be the SVD (lesson 01) and $V_k=[v_1,\dots,v_k]$.
@@ -138,8 +138,8 @@ plt.tight_layout(); plt.show()
 # Write $\operatorname{tr}(PX^\top X)=\sum_i\sigma_i^2w_i$ with $w_i=\|Pv_i\|^2\in[0,1]$ and
 # $\sum_iw_i=\operatorname{tr}P=r\le k$. Then $\sum_{i>k}w_i\le\sum_{i\le k}(1-w_i)$ and
 #
-# $$\sum_{i\le k}\sigma_i^2-\sum_i\sigma_i^2w_i=\sum_{i\le k}\sigma_i^2(1-w_i)-\sum_{i>k}\sigma_i^2w_i
-# \ \ge\ (\sigma_k^2-\sigma_{k+1}^2)\sum_{i\le k}(1-w_i)\ \ge 0 .$$
+# \begin{equation*}\sum_{i\le k}\sigma_i^2-\sum_i\sigma_i^2w_i=\sum_{i\le k}\sigma_i^2(1-w_i)-\sum_{i>k}\sigma_i^2w_i
+# \ \ge\ (\sigma_k^2-\sigma_{k+1}^2)\sum_{i\le k}(1-w_i)\ \ge 0 .\end{equation*}
 #
 # At a global minimum the error equals $\sum_{i>k}\sigma_i^2$ (part 1), so every inequality
 # above is an equality: $w_i=1$ for $i\le k$ because $\sigma_k>\sigma_{k+1}$, i.e. $v_i\in S$.
@@ -254,24 +254,24 @@ print(f"k = {K}, held-out images: linear autoencoder / PCA error = {lin_test / p
 # A denoising autoencoder (DAE) sees a corrupted point $x=x_0+\sigma\varepsilon$,
 # $\varepsilon\sim\mathcal N(0,I)$, and is trained to return the clean $x_0$:
 #
-# $$\min_r\ \mathbb E_{x_0\sim p,\ \varepsilon}\ \|r(x_0+\sigma\varepsilon)-x_0\|^2 . \tag{2}$$
+# \begin{equation*}\min_r\ \mathbb E_{x_0\sim p,\ \varepsilon}\ \|r(x_0+\sigma\varepsilon)-x_0\|^2 .\tag{2}\end{equation*}
 #
 # For a fixed corrupted $x$, the squared error splits as
 # $\mathbb E[\|r(x)-x_0\|^2\mid x]=\|r(x)-\mathbb E[x_0\mid x]\|^2+\mathbb E[\|x_0-\mathbb E[x_0\mid x]\|^2\mid x]$,
 # and only the first term depends on $r$, so the best reconstruction is the posterior mean
 #
-# $$r^\star(x)=\mathbb E[x_0\mid x]. \tag{3}$$
+# \begin{equation*}r^\star(x)=\mathbb E[x_0\mid x].\tag{3}\end{equation*}
 #
 # The corrupted points have the *smoothed* density
 #
-# $$p_\sigma(x)=\int p(x_0)\,\varphi_\sigma(x-x_0)\,dx_0,\qquad
-# \varphi_\sigma(u)=(2\pi\sigma^2)^{-d/2}e^{-\|u\|^2/2\sigma^2}. \tag{4}$$
+# \begin{equation*}p_\sigma(x)=\int p(x_0)\,\varphi_\sigma(x-x_0)\,dx_0,\qquad
+# \varphi_\sigma(u)=(2\pi\sigma^2)^{-d/2}e^{-\|u\|^2/2\sigma^2}.\tag{4}\end{equation*}
 #
 # :::{prf:theorem} Tweedie's formula for the denoising autoencoder
 # :label: thm-tweedie
 # For Gaussian corruption of level $\sigma$ and any data density $p$ with $p_\sigma$ as in (4),
 #
-# $$r^\star(x)-x=\mathbb E[x_0\mid x]-x=\sigma^2\,\nabla_x\log p_\sigma(x). \tag{5}$$
+# \begin{equation*}r^\star(x)-x=\mathbb E[x_0\mid x]-x=\sigma^2\,\nabla_x\log p_\sigma(x).\tag{5}\end{equation*}
 # :::
 #
 # :::{prf:proof}
@@ -286,7 +286,7 @@ print(f"k = {K}, held-out images: linear autoencoder / PCA error = {lin_test / p
 # So the displacement a DAE applies, $r(x)-x$, points **up the log-density** of the
 # (smoothed) data, with length $\sigma^2$ times the score:
 #
-# $$r^\star(x)-x=\sigma^2\nabla\log p_\sigma(x)\ \xrightarrow{\ \sigma\to0\ }\ \sigma^2\nabla\log p(x)+o(\sigma^2). \tag{6}$$
+# \begin{equation*}r^\star(x)-x=\sigma^2\nabla\log p_\sigma(x)\ \xrightarrow{\ \sigma\to0\ }\ \sigma^2\nabla\log p(x)+o(\sigma^2).\tag{6}\end{equation*}
 #
 # The small-noise limit is Alain and Bengio's result (they prove it for regularised
 # autoencoders in general, where it needs more than the one-line proof above). Vincent
@@ -297,13 +297,14 @@ print(f"k = {K}, held-out images: linear autoencoder / PCA error = {lin_test / p
 # **An oracle.** For an isotropic Gaussian mixture $p=\sum_jw_j\mathcal N(\mu_j,s_j^2I)$,
 # smoothing only widens each component, $p_\sigma=\sum_jw_j\mathcal N(\mu_j,(s_j^2+\sigma^2)I)$, and
 #
-# $$\nabla\log p_\sigma(x)=\sum_j\gamma_j(x)\,\frac{\mu_j-x}{s_j^2+\sigma^2},\qquad
-# \gamma_j(x)=\frac{w_j\mathcal N(x;\mu_j,(s_j^2+\sigma^2)I)}{\sum_l w_l\mathcal N(x;\mu_l,(s_l^2+\sigma^2)I)}, \tag{7}$$
+# \begin{equation*}\nabla\log p_\sigma(x)=\sum_j\gamma_j(x)\,\frac{\mu_j-x}{s_j^2+\sigma^2},\qquad
+# \gamma_j(x)=\frac{w_j\mathcal N(x;\mu_j,(s_j^2+\sigma^2)I)}{\sum_l w_l\mathcal N(x;\mu_l,(s_l^2+\sigma^2)I)},\tag{7}\end{equation*}
 #
 # the posterior responsibilities. That is the reference we train a DAE against.
 #
-# :::{exercise} The score of a Gaussian mixture
+# :::{exercise} 08.gmm_score · The score of a Gaussian mixture
 # :label: ex-08-gmm-score
+# :nonumber:
 # Write `gmm_score_np(x, means, sigma, weights)` returning the `(n, d)` score (7) of the
 # mixture $\sum_j w_j\mathcal N(\mu_j,\sigma^2I)$ (one `sigma` for every component, no
 # smoothing) at the rows of `x: (n, d)`, with `means: (m, d)` and `weights: (m,)`. Compute the
@@ -323,6 +324,7 @@ gmm_score_np = lu.check("08.gmm_score", gmm_score_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-08-gmm-score
 # :class: dropdown
+# The course's solution, from `solutions/08_autoencoders.py` (in JupyterLab, print it with `lu.show_solution("08.gmm_score")`):
 # ```{literalinclude} ../solutions/08_autoencoders.py
 # :pyobject: gmm_score_np
 # ```
@@ -426,8 +428,8 @@ print(f"  final DAE loss below the no-op loss dσ² = {2 * SIGMA**2:.2f}: {bool(
 # :label: thm-elbo
 # For every $x$ and every density $q(z\mid x)$,
 #
-# $$\log p_\theta(x)=\underbrace{\mathbb E_{q}\big[\log p_\theta(x\mid z)\big]-\operatorname{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\operatorname{ELBO}(x)}
-# +\operatorname{KL}\big(q(z\mid x)\,\|\,p_\theta(z\mid x)\big)\ \ge\ \operatorname{ELBO}(x). \tag{8}$$
+# \begin{equation*}\log p_\theta(x)=\underbrace{\mathbb E_{q}\big[\log p_\theta(x\mid z)\big]-\operatorname{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\operatorname{ELBO}(x)}
+# +\operatorname{KL}\big(q(z\mid x)\,\|\,p_\theta(z\mid x)\big)\ \ge\ \operatorname{ELBO}(x).\tag{8}\end{equation*}
 # :::
 #
 # :::{prf:proof}
@@ -440,7 +442,7 @@ print(f"  final DAE loss below the no-op loss dσ² = {2 * SIGMA**2:.2f}: {bool(
 #
 # Training maximises the ELBO over both networks; equivalently it minimises
 #
-# $$-\operatorname{ELBO}(x)=\underbrace{\mathbb E_q[-\log p_\theta(x\mid z)]}_{\text{reconstruction (nats)}}+\underbrace{\operatorname{KL}(q(z\mid x)\,\|\,p(z))}_{\text{rate (nats)}}. \tag{9}$$
+# \begin{equation*}-\operatorname{ELBO}(x)=\underbrace{\mathbb E_q[-\log p_\theta(x\mid z)]}_{\text{reconstruction (nats)}}+\underbrace{\operatorname{KL}(q(z\mid x)\,\|\,p(z))}_{\text{rate (nats)}}.\tag{9}\end{equation*}
 #
 # The KL term has a closed form. In one dimension, with $q=\mathcal N(\mu,s^2)$,
 # $\operatorname{KL}=\mathbb E_q[\log q(z)-\log p(z)]
@@ -448,15 +450,16 @@ print(f"  final DAE loss below the no-op loss dσ² = {2 * SIGMA**2:.2f}: {bool(
 # =-\tfrac12\log s^2-\tfrac12+\tfrac12(\mu^2+s^2)$ (the $\log2\pi$ terms cancel). Coordinates are
 # independent under both, so with $\ell_j=\log s_j^2$ (the encoder outputs log-variances):
 #
-# $$\operatorname{KL}\big(\mathcal N(\mu,\operatorname{diag}e^{\ell})\,\|\,\mathcal N(0,I)\big)=\frac12\sum_{j=1}^k\big(\mu_j^2+e^{\ell_j}-1-\ell_j\big). \tag{10}$$
+# \begin{equation*}\operatorname{KL}\big(\mathcal N(\mu,\operatorname{diag}e^{\ell})\,\|\,\mathcal N(0,I)\big)=\frac12\sum_{j=1}^k\big(\mu_j^2+e^{\ell_j}-1-\ell_j\big).\tag{10}\end{equation*}
 #
 # The reconstruction term is an expectation over $z$; its gradient in $\phi$ is taken through
 # the **reparameterisation** $z=\mu_\phi(x)+\sigma_\phi(x)\odot\varepsilon$,
 # $\varepsilon\sim\mathcal N(0,I)$ (11): the randomness moves into $\varepsilon$ and $z$ becomes a
 # differentiable function of the encoder's outputs, so one sample gives an unbiased gradient.
 #
-# :::{exercise} The Gaussian KL in closed form
+# :::{exercise} 08.kl · The Gaussian KL in closed form
 # :label: ex-08-kl
+# :nonumber:
 # Write `gaussian_kl_np(mu, logvar)` returning, for `mu, logvar: (n, k)` NumPy arrays, the
 # `(n,)` KL divergences (10) of $\mathcal N(\mu_i,\operatorname{diag}e^{\ell_i})$ from
 # $\mathcal N(0,I)$, one per row.
@@ -474,6 +477,7 @@ gaussian_kl_np = lu.check("08.kl", gaussian_kl_np)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-08-kl
 # :class: dropdown
+# The course's solution, from `solutions/08_autoencoders.py` (in JupyterLab, print it with `lu.show_solution("08.kl")`):
 # ```{literalinclude} ../solutions/08_autoencoders.py
 # :pyobject: gaussian_kl_np
 # ```
@@ -496,8 +500,9 @@ print("exercise gaussian_kl_np vs torch.distributions, max abs. error < 1e-6:",
 print("KL of N(0, I) from itself:", float(ae.gaussian_kl(torch.zeros(1, 8), torch.zeros(1, 8))[0]))
 
 # %% [markdown]
-# :::{exercise} The reparameterisation trick
+# :::{exercise} 08.reparam · The reparameterisation trick
 # :label: ex-08-reparam
+# :nonumber:
 # Write `reparameterize(mu, logvar, eps)` returning $z=\mu+e^{\ell/2}\odot\varepsilon$ for torch
 # tensors of equal shape, so that gradients reach `mu` and `logvar` (no `.detach()`, no NumPy,
 # no fresh random numbers: use the `eps` you are given).
@@ -515,6 +520,7 @@ reparameterize = lu.check("08.reparam", reparameterize)
 # %% [markdown] tags=["solution"]
 # :::{solution} ex-08-reparam
 # :class: dropdown
+# The course's solution, from `solutions/08_autoencoders.py` (in JupyterLab, print it with `lu.show_solution("08.reparam")`):
 # ```{literalinclude} ../solutions/08_autoencoders.py
 # :pyobject: reparameterize
 # ```

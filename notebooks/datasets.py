@@ -29,12 +29,12 @@
 # made, and how to make it again, is in `data/README.md`.
 
 # %%
+import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 from collections import Counter
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-import lowdim_utils as lu
 from lowdim_utils import data as lud
 from lowdim_utils.data import list_datasets, load
 
