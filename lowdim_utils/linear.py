@@ -196,7 +196,8 @@ def _orth(A, rtol=None):
     U, s, _ = torch.linalg.svd(A, full_matrices=False)
     if rtol is None:
         rtol = max(A.shape) * torch.finfo(A.dtype).eps
-    r = int((s > rtol * s[0]).sum()) if s.numel() and float(s[0]) > 0 else 0
+    sd = s.detach()
+    r = int((sd > rtol * sd[0]).sum()) if sd.numel() and float(sd[0]) > 0 else 0
     return U[:, :r]
 
 
