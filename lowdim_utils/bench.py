@@ -292,13 +292,16 @@ class Benchmark:
     ...     bench.run("course (torch)", n, course_fn, X)   # doctest: +SKIP
     >>> bench.report(); bench.plot()                      # doctest: +SKIP
 
-    ``threads`` fixes the thread count of every :meth:`run` (default: torch's current count
-    at each run); each row records the count it ran with.
+    ``threads`` fixes the thread count of every :meth:`run` — torch's and NumPy's/SciPy's alike.
+    The default, **1**, makes CPU tables reproducible and fair between torch, NumPy and
+    scikit-learn, and steady on a busy machine (on two shared cores a multi-threaded timing loop
+    measured up to 7x slower); ``threads=None`` uses torch's current count at each run. Each row
+    records the count it ran with, and :meth:`report` and :meth:`plot` state it.
     """
 
     title: str = "benchmark"
     size_label: str = "size"
-    threads: int | None = None
+    threads: int | None = 1
     rows: list = field(default_factory=list)
 
     def __post_init__(self):
@@ -379,6 +382,15 @@ class Benchmark:
                 raise KeyError(f"method {m!r} was not benchmarked; have {list(t.columns)}.")
         size = t.index.max() if size is None else size
         return float(t.loc[size, numerator] / t.loc[size, denominator])
+
+    def slope(self, method: str) -> float:
+        """The fitted log-log slope of ``method``'s median time against size: its empirical
+        complexity exponent in this run (what a lesson compares with the theory, not a fixed claim)."""
+        t = self.table()
+        if method not in t.columns:
+            raise KeyError(f"method {method!r} was not benchmarked; have {list(t.columns)}.")
+        col = t[method].dropna()
+        return fit_loglog_slope(col.index.values, col.values)
 
     def plot(self, ax=None):
         """Log-log plot of the median seconds against size, one line per method, IQR error bars

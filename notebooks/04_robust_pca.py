@@ -779,8 +779,8 @@ if device.type != "cpu":
 # torch operations per sweep, the batch bookkeeping and the history), which flattens its
 # curve at small $n$. The slope between the largest sizes moves towards the $n^3$ of the
 # SVD as it comes to dominate (small matrices are far from the asymptotic regime). The
-# generic conic solver is already some 60 times slower at $n=20$, and its cost grows far
-# faster — that is why PCP is solved by first-order methods built on the two proximal
+# generic conic solver is already orders of magnitude slower at $n=20$ (the ratio printed above),
+# and its cost grows far faster — that is why PCP is solved by first-order methods built on the two proximal
 # operators.
 # On a GPU the course's code runs unchanged; the SVD is the bottleneck there too, and for
 # large low-rank problems the next step is to replace the full SVD by a partial one (the

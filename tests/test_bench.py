@@ -290,3 +290,13 @@ def test_measure_on_cuda_records_the_device():
     x = torch.randn(512, 512, device="cuda")
     t = bench.measure(torch.mm, x, x, device="cuda", min_run_time=0.05)
     assert t.device == "cuda" and t.median > 0 and len(t.times) >= 5
+
+
+def test_slope_is_the_fitted_exponent():
+    b = bench.Benchmark("t")
+    for n in (10, 100, 1000):
+        b.add("quadratic", n, 1e-6 * n**2)
+        b.add("linear", n, 1e-3 * n)
+    assert b.slope("quadratic") == pytest.approx(2.0) and b.slope("linear") == pytest.approx(1.0)
+    with pytest.raises(KeyError, match="was not benchmarked"):
+        b.slope("cubic")
