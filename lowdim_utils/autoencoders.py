@@ -13,6 +13,11 @@ Three models share one training loop, :func:`train_autoencoder`:
 * :class:`VAE` — Gaussian encoder, Bernoulli or Gaussian decoder, reparameterised samples
   (Kingma & Welling 2014); :meth:`VAE.elbo_terms` returns the reconstruction and KL terms
   of the ELBO (lesson 08, Eq. (9)) separately, the KL from :func:`gaussian_kl` (Eq. (10)).
+  :func:`iwae_bound` is the importance-weighted bound of Burda, Grosse & Salakhutdinov (2016;
+  lesson 08, Eq. (12)), which closes the gap between the ELBO and ``log p(x)`` as its number of
+  samples grows; :func:`linear_gaussian_log_likelihood` is ``log p(x)`` in closed form for a
+  linear decoder with Gaussian noise (probabilistic PCA; lesson 08, Eq. (13)), the case where
+  that gap can be measured exactly.
 
 Every model has a ``loss(x, generator=None)`` method returning a dict of scalars whose
 ``"loss"`` entry is minimised; the other entries are logged per epoch. Inputs are
@@ -32,7 +37,8 @@ from .training import fit
 from .validate import as_matrix, as_tensor, check_bool, check_choice, check_int, check_positive, check_same_device
 
 __all__ = ["mlp", "LinearAutoencoder", "DenoisingAE", "VAE", "train_autoencoder", "gaussian_kl",
-           "gmm_log_density", "gmm_score", "gmm_sample", "reconstruction_error"]
+           "log_importance_weights", "iwae_bound",
+           "linear_gaussian_log_likelihood", "gmm_log_density", "gmm_score", "gmm_sample", "reconstruction_error"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "gelu": nn.GELU, "elu": nn.ELU}
 
@@ -196,8 +202,15 @@ class VAE(nn.Module):
     """A variational autoencoder with MLP encoder and decoder (Kingma & Welling 2014).
 
     Encoder ``q(z|x) = N(mu(x), diag exp(logvar(x)))`` with ``z: (latent,)``; prior ``N(0, I)``;
-    decoder ``p(x|z)``: independent Bernoulli pixels (``likelihood="bernoulli"``, data in
-    [0, 1]) or ``N(mean(z), obs_sigma² I)`` (``"gaussian"``).
+    decoder ``p(x|z)``: independent Bernoulli pixels (``likelihood="bernoulli"``) or
+    ``N(mean(z), obs_sigma² I)`` (``"gaussian"``).
+
+    The Bernoulli likelihood is a normalised distribution only for **binary** ``x``: on grey
+    values in [0, 1] the cross-entropy still trains, but ``−ELBO`` is then no bound on
+    ``−log p(x)`` of any distribution (binarise the data first, as lesson 08 does, or use a
+    continuous Bernoulli). ``hidden=()`` makes encoder and decoder single linear layers: with
+    ``"gaussian"`` that is the linear-Gaussian model (probabilistic PCA) whose ``log p(x)`` is
+    :func:`linear_gaussian_log_likelihood`.
     """
 
     def __init__(self, d: int, latent: int = 2, hidden=(256,), *, likelihood: str = "bernoulli",
@@ -243,20 +256,24 @@ class VAE(nn.Module):
         with one reparameterised sample ``z`` per example.
         """
         x = _as_input(self, x)
+        self._check_range(x)
+        mu, logvar = self.encode(x)
+        z = self.reparameterize(mu, logvar, generator)
+        recon = self._nll(self.decode(z), x).mean()
+        kl = gaussian_kl(mu, logvar).mean()
+        return {"recon": recon, "kl": kl, "elbo": -(recon + kl)}
+
+    def _check_range(self, x):
         if self.likelihood == "bernoulli" and (x.min() < 0 or x.max() > 1):
             raise ValueError("x must lie in [0, 1] for likelihood='bernoulli', got values in "
                              f"[{float(x.min()):.3g}, {float(x.max()):.3g}]; rescale it or use 'gaussian'.")
-        mu, logvar = self.encode(x)
-        z = self.reparameterize(mu, logvar, generator)
-        out = self.decode(z)
+
+    def _nll(self, out, x):
+        """``−log p(x | z)`` per row, ``(n,)``, from the decoder output ``out: (n, d)``."""
         if self.likelihood == "bernoulli":
-            nll = F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(dim=1)
-        else:
-            s2 = self.obs_sigma ** 2
-            nll = 0.5 * ((out - x) ** 2).sum(dim=1) / s2 + 0.5 * self.d * math.log(2 * math.pi * s2)
-        recon = nll.mean()
-        kl = gaussian_kl(mu, logvar).mean()
-        return {"recon": recon, "kl": kl, "elbo": -(recon + kl)}
+            return F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(dim=-1)
+        s2 = self.obs_sigma ** 2
+        return 0.5 * ((out - x) ** 2).sum(dim=-1) / s2 + 0.5 * self.d * math.log(2 * math.pi * s2)
 
     def loss(self, x, generator=None) -> dict:
         t = self.elbo_terms(x, generator)
@@ -269,6 +286,79 @@ class VAE(nn.Module):
         device, dtype = _model_device_dtype(self)
         z = _randn_like(torch.empty(n, self.latent, device=device, dtype=dtype), generator)
         return self.decode_mean(z)
+
+
+_LOG_2PI = math.log(2 * math.pi)
+
+
+@torch.no_grad()
+def log_importance_weights(model: VAE, X, k: int = 64, *, generator=None, chunk_size: int | None = None) -> torch.Tensor:
+    """``log w_j(x) = log p(x | z_j) + log p(z_j) − log q(z_j | x)`` for ``k`` samples ``z_j ~ q(z | x)`` of a
+    :class:`VAE`'s encoder, for each row of ``X: (n, d)`` → ``(k, n)`` (lesson 08, Eq. (12)).
+
+    Every term is a full log-density (constants included), in nats. Their mean over ``j`` estimates
+    the ELBO; :func:`iwae_bound` is their log-mean-exp. The samples are drawn from ``generator``
+    (see :mod:`lowdim_utils.rng`) and decoded ``chunk_size`` at a time (default: a chunk of about
+    4·10⁶ decoder outputs).
+    """
+    if not isinstance(model, VAE):
+        raise TypeError(f"model must be a lowdim_utils.autoencoders.VAE, got {type(model).__name__}.")
+    x = _as_input(model, X, "X")
+    k = check_int(k, "k", low=1)
+    model._check_range(x)
+    n = x.shape[0]
+    if chunk_size is None:
+        chunk_size = max(1, min(k, 4_000_000 // max(1, n * model.d)))
+    chunk_size = check_int(chunk_size, "chunk_size", low=1)
+    gen = as_generator(generator)             # once: an int seed must not restart in every chunk
+    mu, logvar = model.encode(x)
+    std = torch.exp(0.5 * logvar)
+    log_q_const = -0.5 * (logvar + _LOG_2PI).sum(dim=1)                      # (n,)
+    logw = []
+    for start in range(0, k, chunk_size):
+        m = min(chunk_size, k - start)
+        eps = _randn_like(mu.expand(m, *mu.shape), gen)                      # (m, n, latent)
+        z = mu + std * eps
+        log_q = log_q_const - 0.5 * (eps ** 2).sum(dim=2)                   # log q(z | x)
+        log_prior = -0.5 * (z ** 2 + _LOG_2PI).sum(dim=2)                    # log p(z)
+        out = model.decode(z.reshape(m * n, model.latent)).reshape(m, n, model.d)
+        logw.append(log_prior - model._nll(out, x.expand_as(out)) - log_q)   # (m, n)
+    return torch.cat(logw)
+
+
+def iwae_bound(model: VAE, X, k: int = 64, *, generator=None, chunk_size: int | None = None) -> torch.Tensor:
+    """The importance-weighted bound ``L_k(x)`` of a :class:`VAE` for each row of ``X: (n, d)`` → ``(n,)``
+    (Burda, Grosse & Salakhutdinov 2016; lesson 08, Eq. (12)).
+
+    ``L_k(x) = log (1/k) Σ_j w_j(x)`` with the weights of :func:`log_importance_weights`. In
+    expectation ``ELBO = L_1 ≤ L_k ≤ L_{k+1} ≤ log p(x)``, and ``L_k → log p(x)`` as ``k`` grows, so
+    ``L_k − ELBO`` is a lower estimate of the ELBO's gap ``log p(x) − ELBO``.
+    """
+    logw = log_importance_weights(model, X, k, generator=generator, chunk_size=chunk_size)
+    return torch.logsumexp(logw, dim=0) - math.log(logw.shape[0])
+
+
+def linear_gaussian_log_likelihood(X, W, b, sigma) -> torch.Tensor:
+    """``log p(x)`` of the linear-Gaussian model ``x = W z + b + σ ε``, ``z ~ N(0, I_k)``, ``ε ~ N(0, I_d)``,
+    for each row of ``X: (n, d)`` → ``(n,)``: ``log N(x; b, W Wᵀ + σ² I)`` (probabilistic PCA; lesson 08,
+    Eq. (13)). ``W: (d, k)``, ``b: (d,)``, ``sigma > 0``. Computed in float64 from the Cholesky factor of
+    the ``(d, d)`` covariance; returned in ``X``'s dtype on its device.
+    """
+    X = as_matrix(X, "X")
+    W = as_matrix(W, "W")
+    b = as_tensor(b, "b", ndim=1)
+    check_same_device(X=X, W=W, b=b)
+    d = X.shape[1]
+    if W.shape[0] != d or b.shape[0] != d:
+        raise ValueError(f"W must be ({d}, k) and b ({d},) for X with {d} columns, got W {tuple(W.shape)} "
+                         f"and b {tuple(b.shape)}.")
+    sigma = check_positive(sigma, "sigma")
+    W64, r = W.double(), X.double() - b.double()
+    C = W64 @ W64.T + sigma ** 2 * torch.eye(d, dtype=torch.float64, device=X.device)
+    L = torch.linalg.cholesky(C)
+    y = torch.linalg.solve_triangular(L, r.T, upper=False)                   # (d, n): L⁻¹ (x − b)
+    logdet = 2.0 * torch.log(torch.diagonal(L)).sum()
+    return (-0.5 * ((y ** 2).sum(dim=0) + logdet + d * _LOG_2PI)).to(X.dtype)
 
 
 # ----------------------------------------------------------------------------- training
@@ -359,7 +449,7 @@ def gmm_log_density(x, means, sigma, weights=None, *, noise: float = 0.0) -> tor
     """``log p(x)`` of the isotropic mixture ``Σ_j w_j N(mu_j, (sigma_j² + noise²) I)``: ``(n,)``.
 
     ``x: (n, d)``, ``means: (m, d)``, ``sigma``: a number or ``(m,)``, ``weights: (m,)`` (default
-    uniform). ``noise > 0`` gives the density smoothed by Gaussian noise, ``p_σ`` (Eq. (5)).
+    uniform). ``noise > 0`` gives the density smoothed by Gaussian noise, ``p_σ`` (lesson 08, Eq. (4)).
     """
     x, means, var, weights = _gmm_args(x, means, sigma, weights, noise)
     return torch.logsumexp(_gmm_log_terms(x, means, var, weights), dim=1)
@@ -370,7 +460,7 @@ def gmm_score(x, means, sigma, weights=None, *, noise: float = 0.0) -> torch.Ten
 
     ``∇log p(x) = Σ_j γ_j(x) (mu_j − x) / (sigma_j² + noise²)`` with the posterior
     responsibilities ``γ_j(x) ∝ w_j N(x; mu_j, …)`` computed in the log domain (lesson 08,
-    Eq. (8)), so points far from every component get a finite score.
+    Eq. (7)), so points far from every component get a finite score.
     """
     x, means, var, weights = _gmm_args(x, means, sigma, weights, noise)
     gamma = torch.softmax(_gmm_log_terms(x, means, var, weights), dim=1)          # (n, m)

@@ -135,7 +135,7 @@ def _kernel(X, Y, kernel, gamma, degree, coef0):
 
 def double_center(K):
     """``J K J`` with ``J = I − 11ᵀ/n``: subtract row and column means, add back the grand mean
-    (lesson 07, Eq. (3)). ``K: (n, n)`` → ``(n, n)`` whose rows and columns sum to zero."""
+    (lesson 07, Eq. (2)). ``K: (n, n)`` → ``(n, n)`` whose rows and columns sum to zero."""
     K = _square(K, "K")
     return _double_center(K)
 
@@ -357,9 +357,10 @@ def _shortest_paths(dist, idx, X, path_method):
 def classical_mds(D, k: int = 2) -> SpectralResult:
     """Classical (Torgerson) multidimensional scaling of a distance matrix ``D: (n, n)`` (lesson 07, Thm. 1).
 
-    ``B = −½ J (D∘D) J``; the embedding is ``V_k Λ_k^{1/2}`` from the top-``k`` eigenpairs of ``B``
-    (negative eigenvalues, which appear when D is not Euclidean, are clamped to 0). If ``D``
-    holds the distances of points in ℝ^k, this recovers them up to a rigid motion.
+    ``B = −½ J (D∘D) J`` (lesson 07, Eq. (7)); the embedding is ``V_k Λ_k^{1/2}`` from the top-``k``
+    eigenpairs of ``B``, with negative eigenvalues (which appear when D is not Euclidean) clamped to 0:
+    ``Y Yᵀ`` is then the nearest positive semi-definite matrix of rank ≤ k to ``B`` in Frobenius norm. If
+    ``D`` holds the distances of points in ℝ^k, this recovers them up to a rigid motion.
     """
     D = _square(D, "D")
     n = D.shape[0]

@@ -4,11 +4,12 @@ import math
 import numpy as np
 import pytest
 import torch
-from torch.distributions import Categorical, Independent, MixtureSameFamily, Normal, kl_divergence
+from torch.distributions import Categorical, Independent, MixtureSameFamily, MultivariateNormal, Normal, kl_divergence
 
 from lowdim_utils import linear
 from lowdim_utils.autoencoders import (VAE, DenoisingAE, LinearAutoencoder, gaussian_kl, gmm_log_density,
-                                       gmm_sample, gmm_score, mlp, reconstruction_error, train_autoencoder)
+                                       gmm_sample, gmm_score, iwae_bound, linear_gaussian_log_likelihood,
+                                       log_importance_weights, mlp, reconstruction_error, train_autoencoder)
 
 torch.set_num_threads(1)  # tiny problems: threads only add overhead
 
@@ -157,6 +158,85 @@ def test_vae_elbo_terms_and_shapes():
     assert len(mlp((4, 5, 6, 7))) == 5
 
 
+# ----------------------------------------------------------------------------- the ELBO's gap: IWAE vs closed form
+
+def _linear_gaussian_vae(seed=0, d=8, k=3, sigma=0.4, exact_posterior=True):
+    """A VAE with linear encoder and decoder and Gaussian noise (probabilistic PCA), float64. The decoder's
+    W has orthogonal columns, so the true posterior N(M⁻¹Wᵀ(x − b), σ²M⁻¹), M = WᵀW + σ²I, is diagonal and
+    a linear encoder can represent it exactly; exact_posterior=False perturbs the encoder."""
+    g = torch.Generator().manual_seed(seed)
+    Q, _ = torch.linalg.qr(torch.randn(d, k, generator=g, dtype=torch.float64))
+    s = torch.linspace(2.0, 0.5, k, dtype=torch.float64)
+    W, b = Q * s, torch.randn(d, generator=g, dtype=torch.float64)
+    vae = VAE(d, k, hidden=(), likelihood="gaussian", obs_sigma=sigma).double()
+    m_inv = 1.0 / (s ** 2 + sigma ** 2)
+    A = m_inv[:, None] * W.T
+    with torch.no_grad():
+        vae.decoder[0].weight.copy_(W)
+        vae.decoder[0].bias.copy_(b)
+        vae.encoder[0].weight.zero_()
+        vae.encoder[0].weight[:k] = A if exact_posterior else 0.6 * A
+        vae.encoder[0].bias[:k] = -A @ b
+        vae.encoder[0].bias[k:] = torch.log(sigma ** 2 * m_inv) + (0.0 if exact_posterior else 1.5)
+    X = torch.randn(60, k, generator=g, dtype=torch.float64) @ W.T + b + sigma * torch.randn(60, d, generator=g,
+                                                                                            dtype=torch.float64)
+    return vae, X, W, b, sigma
+
+
+def test_linear_gaussian_log_likelihood_matches_torch_distributions():
+    _, X, W, b, sigma = _linear_gaussian_vae()
+    ref = MultivariateNormal(b, W @ W.T + sigma ** 2 * torch.eye(W.shape[0], dtype=torch.float64)).log_prob(X)
+    torch.testing.assert_close(linear_gaussian_log_likelihood(X, W, b, sigma), ref, rtol=1e-12, atol=1e-10)
+
+
+def test_iwae_is_exact_when_the_encoder_is_the_true_posterior():
+    # every importance weight equals p(x), so L_k = ELBO = log p(x) for any k, whatever the samples
+    vae, X, W, b, sigma = _linear_gaussian_vae()
+    exact = linear_gaussian_log_likelihood(X, W, b, sigma)
+    for k in (1, 5, 50):
+        torch.testing.assert_close(iwae_bound(vae, X, k, generator=k), exact, rtol=0, atol=1e-10)
+    # elbo_terms (analytic KL, sampled reconstruction) agrees on average over many samples
+    t = vae.elbo_terms(X.repeat(500, 1), generator=0)
+    assert abs(float(t["elbo"].detach()) - float(exact.mean())) < 0.05
+
+
+def test_iwae_increases_with_k_towards_log_p_and_l1_is_the_elbo():
+    vae, X, W, b, sigma = _linear_gaussian_vae(exact_posterior=False)
+    exact = float(linear_gaussian_log_likelihood(X, W, b, sigma).mean())
+    logw = log_importance_weights(vae, X, 4000, generator=0)
+    assert logw.shape == (4000, 60)
+    bounds = [float((torch.logsumexp(logw[:k], 0) - math.log(k)).mean()) for k in (1, 10, 100, 4000)]
+    assert all(a < b for a, b in zip(bounds, bounds[1:])), bounds
+    assert bounds[0] < exact - 1.0                    # a visibly loose ELBO ...
+    assert abs(bounds[-1] - exact) < 0.05             # ... that importance sampling closes
+    # L_1 is an unbiased estimate of the ELBO: mean of log w vs the analytic-KL ELBO (many samples)
+    elbo = float(vae.elbo_terms(X.repeat(200, 1), generator=1)["elbo"].detach())
+    assert abs(float(logw.mean()) - elbo) < 0.05
+    # the same int seed gives the same draw; decoding in chunks estimates the same bound
+    torch.testing.assert_close(iwae_bound(vae, X, 30, generator=3, chunk_size=7),
+                               iwae_bound(vae, X, 30, generator=3, chunk_size=7))
+    chunked = float(iwae_bound(vae, X, 100, generator=4, chunk_size=7).mean())
+    assert abs(chunked - bounds[2]) < 0.1
+
+
+def test_iwae_on_binary_data_and_bad_input():
+    torch.manual_seed(0)
+    vae = VAE(6, 2, (5,))
+    x = torch.bernoulli(torch.full((4, 6), 0.3), generator=torch.Generator().manual_seed(0))
+    lw = log_importance_weights(vae, x, 3, generator=0)
+    assert lw.shape == (3, 4) and torch.isfinite(lw).all() and (lw < 0).all()
+    with pytest.raises(TypeError, match="model must be a lowdim_utils.autoencoders.VAE"):
+        iwae_bound(LinearAutoencoder(6, 2), x)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        iwae_bound(vae, x, 0)
+    with pytest.raises(ValueError, match=r"x must lie in \[0, 1\]"):
+        iwae_bound(vae, x + 1.5)
+    with pytest.raises(ValueError, match="W must be"):
+        linear_gaussian_log_likelihood(torch.zeros(3, 4), torch.zeros(5, 2), torch.zeros(4), 1.0)
+    with pytest.raises(ValueError, match="sigma must be finite and > 0"):
+        linear_gaussian_log_likelihood(torch.zeros(3, 4), torch.zeros(4, 2), torch.zeros(4), 0.0)
+
+
 def test_models_run_on_device(device):
     X = torch.rand(64, 6)
     for model in (LinearAutoencoder(6, 2, generator=0), DenoisingAE(6, (8,)), VAE(6, 2, (8,))):
@@ -168,6 +248,11 @@ def test_models_run_on_device(device):
     assert gmm_score(x, torch.zeros(3, 2, device=device), 1.0).device.type == device.type
     s, lab = gmm_sample(20, torch.zeros(3, 2, device=device), 1.0, generator=0)
     assert s.device.type == lab.device.type == device.type
+    vae = VAE(6, 2, (8,)).to(device)
+    b = iwae_bound(vae, (X > 0.5).float().to(device), 4, generator=0)
+    assert b.shape == (64,) and b.device.type == device.type
+    W = torch.randn(6, 2, device=device)
+    assert linear_gaussian_log_likelihood(X.to(device), W, torch.zeros(6, device=device), 0.5).device.type == device.type
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -1,15 +1,16 @@
 """Checks of lesson 07's exercises (manifold learning).
 
-References: the Gram matrix of the centred points behind a distance matrix (Torgerson's theorem,
-07.double_center); the course library's :func:`lowdim_utils.manifold.classical_mds` and
-:func:`~lowdim_utils.manifold.spectral_embedding` (tested against scikit-learn in
-``tests/test_manifold.py``); SciPy's graph Laplacian; properties (distances reproduced, residuals of
-L y = λ D y).
+References: the course library's :func:`lowdim_utils.manifold.classical_mds`,
+:func:`~lowdim_utils.manifold.spectral_embedding` and :func:`~lowdim_utils.manifold.isomap` (tested
+against scikit-learn in ``tests/test_manifold.py``); SciPy's graph Laplacian; the rigid motion between a
+configuration and its MDS embedding (orthogonal Procrustes); properties (distances reproduced, residuals
+of L y = λ D y, the neighbourhood range's end points).
 """
 import numpy as np
 import torch
 from scipy.sparse.csgraph import laplacian
 from scipy.spatial.distance import cdist
+from scipy.stats import spearmanr
 
 from ..registry import Feedback, exercise, expect, expect_array, expect_close, part
 from ._common import later
@@ -26,55 +27,9 @@ def _dist(P):
     return cdist(P, P)
 
 
-# ------------------------------------------------------------------ 07.double_center
-
-_DC = ("returns an (n, n) array and leaves D unchanged", "rows and columns sum to 0",
-       "equals the Gram matrix of the centred points")
-
-
-@exercise("07.double_center", lesson=LESSON, function="double_center_np", title="double centring",
-          parts=dict(zip(_DC, (1, 1, 2))))
-def _test_double_center(f):
-    runs = []
-    for seed, n in [(0, 5), (1, 30)]:
-        P = _points(seed, n)
-        D = _dist(P)
-        D0 = D.copy()
-        out = f(D)
-        runs.append((P, D0, n, out, np.array_equal(D, D0)))
-
-    with part(_DC[0]):
-        for *_, n, out, _ in runs:
-            expect_array(out, "B", shape=(n, n))
-        expect(all(r[4] for r in runs), "your function modified D in place; work on a copy.")
-    with part(_DC[1]):
-        for _, D, n, out, _ in runs:
-            B = later(expect_array, out, "B", shape=(n, n))
-            rows, cols = np.abs(B.sum(1)).max(), np.abs(B.sum(0)).max()
-            scale = np.abs(D).max() ** 2
-            expect(rows < 1e-8 * scale and cols < 1e-8 * scale,
-                   f"the rows and columns of B should sum to 0 (max |row sum| = {rows:.3g}, max |column sum| = "
-                   f"{cols:.3g}): centre on both sides — subtract the row means *and* the column means, i.e. "
-                   "multiply by J = I − 11ᵀ/n on the left and on the right.")
-    with part(_DC[2]):
-        for P, D, n, out, _ in runs:
-            B = later(expect_array, out, "B", shape=(n, n))
-            scale = np.abs(D).max() ** 2
-            G = (P - P.mean(0)) @ (P - P.mean(0)).T
-            if np.allclose(B, -2 * G, rtol=1e-6, atol=1e-8 * scale):
-                raise Feedback("B is −2 times the Gram matrix of the centred points: did you forget the factor −½?")
-            expect(B.diagonal().min() >= -1e-8 * scale,
-                   f"B's diagonal should hold squared distances to the centroid (≥ 0), got min "
-                   f"{B.diagonal().min():.3g}: check the factor −½, and that each distance is squared on its own.")
-            expect_close(B, G, f"B (for {n} points, compared with the Gram matrix XXᵀ of the centred points)",
-                         rtol=1e-6, atol=1e-8 * scale,
-                         hint="Eq. (3) double-centres the *squared* distances: square each distance on its own "
-                              "(D∘D), not the matrix product D·D.")
-
-
 # ------------------------------------------------------------------ 07.mds
 
-_MDS = ("returns (n, k) points that reproduce the distances of points in k dimensions",
+_MDS = ("returns (n, k) points that reproduce the distances of points in k dimensions, D unchanged",
         "the best rank-k Gram matrix (matches lowdim_utils.manifold.classical_mds)",
         "orthogonal columns, by decreasing eigenvalue")
 
@@ -83,10 +38,12 @@ _MDS = ("returns (n, k) points that reproduce the distances of points in k dimen
           parts=dict(zip(_MDS, (1, 1, 1))))
 def _test_mds(f):
     from ...manifold import classical_mds
-    exact = []
+    exact, unchanged = [], True
     for seed, (n, d) in [(2, (25, 3)), (3, (40, 2))]:   # points that truly live in k dimensions
         D = _dist(_points(seed, n, d))
-        exact.append((D, d, f(D.copy(), d)))
+        D_in = D.copy()
+        exact.append((D, d, f(D_in, d)))
+        unchanged &= np.array_equal(D_in, D)
     D6 = _dist(_points(4, 30, 6))                       # a 6-D configuration embedded in 2-D
     Y6 = f(D6.copy(), 2)
 
@@ -94,6 +51,7 @@ def _test_mds(f):
         return expect_array(out, f"classical_mds_np(D, k={k})", shape=(D.shape[0], k))
 
     with part(_MDS[0]):
+        expect(unchanged, "your function modified D in place; work on a copy (square into a new array).")
         emb(D6, 2, Y6)
         for D, d, out in exact:
             Y = emb(D, d, out)
@@ -104,8 +62,10 @@ def _test_mds(f):
                 if np.allclose(np.linalg.norm(Y, axis=0), 1, atol=1e-6):
                     hint += "Your columns have unit norm: scale eigenvector j by √λ_j."
                 else:
-                    hint += ("Did you take the LARGEST eigenvalues (symmetric eigensolvers such as NumPy's return them "
-                             "in ascending order), scale by √λ (not λ), and square D before double centring?")
+                    hint += ("Did you square each distance on its own (D∘D, not the matrix product D·D), centre on "
+                             "both sides (J on the left and on the right) with the factor −½, take the LARGEST "
+                             "eigenvalues (symmetric eigensolvers such as NumPy's return them in ascending order) "
+                             "and scale by √λ (not λ)?")
                 raise Feedback(hint)
     ref = classical_mds(torch.from_numpy(D6), 2)
     Yr = ref.embedding.numpy()
@@ -192,3 +152,139 @@ def _test_laplacian(f):
             expect_close(rhos, lam, f"the eigenvalues λ of your columns (Rayleigh quotients yᵀLy / yᵀDy, k={k})",
                          rtol=1e-6, atol=1e-10,
                          hint="Return the solutions with the SMALLEST non-zero λ, in increasing order.")
+
+
+# ------------------------------------------------------------------ 07.new_point
+
+def _rigid_frame(P, Y):
+    """The orthogonal Q and centre c with Y ≈ (P − c) Q (orthogonal Procrustes): the frame of the embedding."""
+    c = P.mean(0)
+    U, _, Vt = np.linalg.svd((P - c).T @ Y)
+    return U @ Vt, c
+
+
+_NEW = ("returns an (m, k) array and leaves its inputs unchanged",
+        "reproduces the distances of Euclidean points to the n points",
+        "the distances of point i give back point i's coordinates")
+
+
+@exercise("07.new_point", lesson=LESSON, function="mds_new_points_np",
+          title="placing a new point in a classical-MDS embedding", parts=dict(zip(_NEW, (1, 2, 1))))
+def _test_new_point(f):
+    from ...manifold import classical_mds
+    euclid = []
+    for seed, (n, m, k) in [(7, (30, 6, 2)), (8, (40, 5, 3))]:    # n + m points that live in k dimensions
+        P = _points(seed, n + m, k)
+        D = _dist(P[:n])
+        Y = classical_mds(torch.from_numpy(D), k).embedding.numpy()
+        delta = cdist(P[n:], P[:n])
+        args = (Y.copy(), D.copy(), delta.copy())
+        euclid.append((P, n, Y, D, delta, f(*args), all(np.array_equal(a, b) for a, b in zip(args, (Y, D, delta)))))
+    D6 = _dist(_points(9, 30, 6))                                  # not Euclidean in 2 dimensions
+    Y6 = classical_mds(torch.from_numpy(D6), 2).embedding.numpy()
+    own = f(Y6.copy(), D6.copy(), D6[:4].copy())
+
+    def coords(out, m, k, what="the coordinates of the new points"):
+        return expect_array(out, what, shape=(m, k))
+
+    with part(_NEW[0]):
+        for P, n, Y, D, delta, out, same in euclid:
+            coords(out, delta.shape[0], Y.shape[1])
+            expect(same, "your function modified Y, D or delta in place; work on copies.")
+        coords(own, 4, 2, "the coordinates of points given their own distances")
+    with part(_NEW[1]):
+        for P, n, Y, D, delta, out, _ in euclid:
+            y = later(coords, out, delta.shape[0], Y.shape[1])
+            err = np.abs(cdist(y, Y) - delta).max() / delta.max()
+            if err < 1e-8:
+                continue
+            Q, c = _rigid_frame(P[:n], Y)
+            truth = (P[n:] - c) @ Q                       # where the new points sit in the embedding's frame
+            if np.allclose(y, 2 * truth, rtol=1e-6, atol=1e-8):
+                hint = "Yours is exactly twice the right position: where does a factor ½ come from?"
+            elif np.allclose(y, -truth, rtol=1e-6, atol=1e-8):
+                hint = "Yours is the mirror image −y of the right position: check the sign of (μ − δ²)."
+            elif np.allclose(y * np.sqrt((Y ** 2).sum(0)), truth * (Y ** 2).sum(0), rtol=1e-6, atol=1e-8):
+                hint = ("Each coordinate j is off by the factor √λ_j: Yᵀ Y = Λ, so dividing Yᵀ(…) by λ_j (not √λ_j) "
+                        "gives the coordinate.")
+            else:
+                hint = ("Work with SQUARED distances (δ² and D∘D): expand δ_i² = ‖c‖² + ‖c_i‖² − 2c_iᵀc, compare with "
+                        "the mean over j of D_ij², and multiply by Yᵀ, which removes everything constant over i.")
+            raise Feedback(f"the new points' distances to the {n} points are off by up to {err:.2g} (relative) for "
+                           f"points that truly live in {Y.shape[1]} dimensions. {hint}")
+    with part(_NEW[2]):
+        y = later(coords, own, 4, 2, "the coordinates of points given their own distances")
+        expect_close(y, Y6[:4], "the coordinates of a point given exactly the distances of point i (a row of D)",
+                     rtol=1e-7, atol=1e-9 * np.abs(Y6).max(),
+                     hint="For a row of D your formula must give back the row of Y: the constant you subtract must be "
+                          "the mean over the n points of the SQUARED distances, μ_i = mean_j D_ij², not δ's own mean.")
+
+
+# ------------------------------------------------------------------ 07.neighbors
+
+def _roll(n, seed):
+    from sklearn.datasets import make_swiss_roll
+    X, t = make_swiss_roll(n, noise=0.05, random_state=seed)
+    return X, t
+
+
+_ROLLS = ((400, 1), (600, 7))      # working ranges 4..7 and 5..9, unlike the lesson's roll
+_NB = ("returns two integers 3 <= k_min <= k_max", "Isomap unrolls the roll for every n_neighbors in the range",
+       "the range cannot be extended at either end")
+
+
+@exercise("07.neighbors", lesson=LESSON, function="neighbor_range", title="the working range of n_neighbors",
+          parts=dict(zip(_NB, (1, 1, 2))))
+def _test_neighbors(f):
+    from ...manifold import DisconnectedGraphError, isomap
+    cache = {}
+
+    def score(i, k):
+        """|Spearman ρ| of Isomap's first coordinate with t on roll i, or None for a disconnected graph."""
+        if (i, k) not in cache:
+            X, t = rolls[i]
+            try:
+                first = isomap(torch.from_numpy(X), 2, n_neighbors=k).embedding.numpy()[:, 0]
+                cache[i, k] = abs(spearmanr(first, t).correlation)
+            except DisconnectedGraphError:
+                cache[i, k] = None
+        return cache[i, k]
+
+    rolls = [_roll(n, seed) for n, seed in _ROLLS]
+    answers = [f(X.copy(), t.copy()) for X, t in rolls]
+
+    def pair(ans, i):
+        if not isinstance(ans, (tuple, list)) or len(ans) != 2:
+            raise Feedback(f"return a pair (k_min, k_max), got {type(ans).__name__}"
+                           + (" (did you forget a `return`?)" if ans is None else f": {ans!r}") + ".")
+        lo, hi = ans
+        expect(all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (lo, hi)),
+               f"k_min and k_max must be integers, got {ans!r}.")
+        expect(3 <= lo <= hi, f"need 3 <= k_min <= k_max, got ({lo}, {hi}) for the roll of {_ROLLS[i][0]} points.")
+        return int(lo), int(hi)
+
+    with part(_NB[0]):
+        for i, ans in enumerate(answers):
+            pair(ans, i)
+    with part(_NB[1]):
+        for i, ans in enumerate(answers):
+            lo, hi = later(pair, ans, i)
+            for k in range(lo, hi + 1):
+                rho = score(i, k)
+                what = "the graph is disconnected" if rho is None else f"|ρ(z₁, t)| = {rho:.3f} < 0.99"
+                expect(rho is not None and rho >= 0.99,
+                       f"on the roll of {_ROLLS[i][0]} points, n_neighbors = {k} lies in your range ({lo}, {hi}) but "
+                       f"Isomap does not unroll it: {what}. Test every value, on the X you are given (no fixed "
+                       "answer fits every roll).")
+    with part(_NB[2]):
+        for i, ans in enumerate(answers):
+            lo, hi = later(pair, ans, i)
+            n = _ROLLS[i][0]
+            for k, end in ((lo - 1, "below k_min"), (hi + 1, "above k_max")):
+                if end == "below k_min" and k < 3:
+                    continue
+                rho = score(i, k)
+                if rho is not None and rho >= 0.99:
+                    raise Feedback(f"on the roll of {n} points, n_neighbors = {k} ({end}) unrolls it too (|ρ(z₁, t)| = "
+                                   f"{rho:.3f}): your range stops too early; return the whole interval of values that "
+                                   "work.")

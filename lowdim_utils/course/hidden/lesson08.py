@@ -8,24 +8,37 @@ from ..registry import wrong
 # ----------------------------------------------------------------------------- 08.kl
 
 @wrong("08.kl")
-def _kl_no_half(mu, logvar):
-    return np.sum(mu ** 2 + np.exp(logvar) - 1.0 - logvar, axis=1)
+def _kl_no_half(mu_q, logvar_q, mu_p, logvar_p):
+    return np.sum(np.exp(logvar_q - logvar_p) + (mu_q - mu_p) ** 2 / np.exp(logvar_p) - 1.0 - logvar_q + logvar_p,
+                  axis=1)
 
 
 @wrong("08.kl")
-def _kl_std_not_var(mu, logvar):
-    return 0.5 * np.sum(mu ** 2 + np.exp(0.5 * logvar) - 1.0 - logvar, axis=1)
+def _kl_std_not_var(mu_q, logvar_q, mu_p, logvar_p):
+    return 0.5 * np.sum(np.exp(0.5 * (logvar_q - logvar_p)) + (mu_q - mu_p) ** 2 / np.exp(0.5 * logvar_p) - 1.0
+                        - logvar_q + logvar_p, axis=1)
 
 
 @wrong("08.kl")
-def _kl_mean_over_dims(mu, logvar):
-    return 0.5 * np.mean(mu ** 2 + np.exp(logvar) - 1.0 - logvar, axis=1)
+def _kl_mean_over_dims(mu_q, logvar_q, mu_p, logvar_p):
+    return 0.5 * np.mean(np.exp(logvar_q - logvar_p) + (mu_q - mu_p) ** 2 / np.exp(logvar_p) - 1.0
+                         - logvar_q + logvar_p, axis=1)
 
 
 @wrong("08.kl")
-def _kl_wrong_direction(mu, logvar):  # KL(N(0, I) ‖ q) instead of KL(q ‖ N(0, I))
-    var = np.exp(logvar)
-    return 0.5 * np.sum((1.0 + mu ** 2) / var - 1.0 + logvar, axis=1)
+def _kl_wrong_direction(mu_q, logvar_q, mu_p, logvar_p):  # KL(p ‖ q)
+    return 0.5 * np.sum(np.exp(logvar_p - logvar_q) + (mu_q - mu_p) ** 2 / np.exp(logvar_q) - 1.0
+                        - logvar_p + logvar_q, axis=1)
+
+
+@wrong("08.kl")
+def _kl_prior_only(mu_q, logvar_q, mu_p, logvar_p):  # Eq. (10), whatever p is
+    return 0.5 * np.sum(mu_q ** 2 + np.exp(logvar_q) - 1.0 - logvar_q, axis=1)
+
+
+@wrong("08.kl")
+def _kl_mean_not_scaled(mu_q, logvar_q, mu_p, logvar_p):  # forgets to divide the mean difference by s_p²
+    return 0.5 * np.sum(np.exp(logvar_q - logvar_p) + (mu_q - mu_p) ** 2 - 1.0 - logvar_q + logvar_p, axis=1)
 
 
 # ----------------------------------------------------------------------------- 08.gmm_score
@@ -83,3 +96,47 @@ def _reparam_logvar_as_std(mu, logvar, eps):
 @wrong("08.reparam")
 def _reparam_detached(mu, logvar, eps):  # right values, but no gradient reaches the encoder
     return (mu + torch.exp(0.5 * logvar) * eps).detach()
+
+
+# ----------------------------------------------------------------------------- 08.tilt
+
+def _spectrum_data(variances, n=500, seed=0):
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, len(variances)))
+    Q, _ = np.linalg.qr(Z - Z.mean(axis=0))
+    return Q * np.sqrt(n * np.asarray(variances))
+
+
+def _tilted(angle_deg):
+    c, s = np.cos(np.radians(angle_deg)), np.sin(np.radians(angle_deg))
+    return np.array([[1.0, 0.0], [0.0, c], [0.0, s]])
+
+
+@wrong("08.tilt")
+def _tilt_pca_basis():  # the right subspace: no deception
+    return _spectrum_data([10.0, 1.0, 0.99]), np.eye(3)[:, :2]
+
+
+@wrong("08.tilt")
+def _tilt_large_gap():  # a 45° tilt with a large eigengap costs far more than 1 %
+    return _spectrum_data([10.0, 5.0, 1.0]), _tilted(45)
+
+
+@wrong("08.tilt")
+def _tilt_tied_variances():  # σ₂ = σ₃: PCA's subspace is not defined
+    return _spectrum_data([10.0, 1.0, 1.0]), _tilted(45)
+
+
+@wrong("08.tilt")
+def _tilt_rank_one():
+    return _spectrum_data([10.0, 1.0, 0.99]), np.array([[1.0, 2.0], [0.0, 0.0], [1.0, 2.0]])
+
+
+@wrong("08.tilt")
+def _tilt_transposed():  # W given as (2, d)
+    return _spectrum_data([10.0, 1.0, 0.99]), _tilted(45).T
+
+
+@wrong("08.tilt")
+def _tilt_too_small():  # cheap, but only 20°
+    return _spectrum_data([10.0, 1.0, 0.99]), _tilted(20)
