@@ -20,7 +20,8 @@ enforces it, reading :data:`LAYERS`):
    :mod:`~lowdim_utils.projections` (02), :mod:`~lowdim_utils.sparse` (03),
    :mod:`~lowdim_utils.robust` (04), :mod:`~lowdim_utils.intrinsic` and
    :mod:`~lowdim_utils.subspace` (05), :mod:`~lowdim_utils.lora` (06),
-   :mod:`~lowdim_utils.manifold` (07), :mod:`~lowdim_utils.autoencoders` (08);
+   :mod:`~lowdim_utils.manifold` (07), :mod:`~lowdim_utils.autoencoders` (08),
+   :mod:`~lowdim_utils.sgns` (09; reused by 10 and 11);
    a family may import earlier families, never later ones;
 4. **course machinery** — :mod:`lowdim_utils.course` (exercise checks, releases, grading): the
    only code that knows the layout of a course checkout.
@@ -49,7 +50,7 @@ LAYERS: dict[str, list[str]] = {
     "infrastructure": ["validate", "rng", "plotting", "device", "progress", "widgets", "data", "bench"],
     "primitives": ["neighbors", "prox", "signs", "training"],
     "families": ["linear", "projections", "sparse", "robust", "intrinsic", "subspace", "lora", "manifold",
-                 "autoencoders"],
+                 "autoencoders", "sgns"],
     "course": ["course"],
 }
 
