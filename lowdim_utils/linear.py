@@ -115,10 +115,11 @@ def _range_finder(X, size, n_iter, generator):
 
 
 def randomized_svd(X, k: int, *, oversample: int = 10, n_iter: int = 2, generator=None):
-    """Rank-``k`` randomized SVD (Halko, Martinsson & Tropp 2011; lesson 01, Alg. 2).
+    """Rank-``k`` randomized SVD (Halko, Martinsson & Tropp 2011, Algorithms 4.4 and 5.1).
 
     A range finder with ``k + oversample`` columns and ``n_iter`` power iterations, then the
-    exact SVD of the small ``(k + oversample, d)`` matrix ``QᵀX``.
+    exact SVD of the small ``(k + oversample, d)`` matrix ``QᵀX``, truncated to rank ``k``; its
+    spectral error lies between σ_{k+1} and σ_{k+1} + ‖X − QQᵀX‖₂ (lesson 01, Eq. (9)).
 
     Returns ``U: (n, k)``, ``S: (k,)``, ``Vt: (k, d)`` with signs fixed by :func:`~lowdim_utils.signs.flip_svd`.
     """
@@ -231,7 +232,9 @@ def subspace_angles(A, B):
 
 def halko_bound(singular_values, k: int, oversample: int, n_iter: int = 0) -> float:
     """Halko et al. (2011) bound on E‖X − QQᵀX‖₂ / σ_{k+1} for a range finder of ``k + oversample``
-    columns and ``n_iter`` power iterations (their Thm. 10.6 and Cor. 10.10; needs ``oversample >= 2``).
+    columns and ``n_iter`` power iterations (their Thm. 10.6 and Cor. 10.10; lesson 01, Eq. (8);
+    needs ``oversample >= 2``). The expectation is over the Gaussian test matrix; ``QQᵀX`` has rank
+    ``k + oversample``, so the ratio can be below 1.
 
     ``singular_values``: the full spectrum of ``X``, descending.
     """

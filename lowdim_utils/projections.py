@@ -14,8 +14,9 @@ are preserved in expectation (lesson 02, Eq. (2)). Three families of ``R``:
 :func:`project` applies either kind to a batch of points on any device;
 :func:`jl_min_dim` is the Johnson–Lindenstrauss target dimension (Eq. (7)) and
 :func:`jl_eps` its inverse; :func:`distance_ratios` and :func:`distortion` measure how
-well a projection preserved pairwise distances; :func:`fastrp` is the FastRP graph
-embedding of Chen et al. (2019) (Eq. (10)), reused in lesson 11.
+well a projection preserved pairwise distances, and :func:`empirical_min_dim` is the smallest target
+dimension that does so in practice (measured over many draws); :func:`fastrp` is the FastRP graph
+embedding of Chen et al. (2019) (Eq. (9)), reused in lesson 11.
 
 Matrices are drawn on the generator's device (the CPU by default; see :mod:`lowdim_utils.rng`) and moved
 to ``device``, so one seed gives the same matrix on every device. The distributions match
@@ -37,7 +38,8 @@ from .validate import (as_matrix, as_tensor, check_choice, check_dtype, check_in
                        check_bool, check_same_device)
 
 __all__ = ["SparseProjection", "gaussian_matrix", "sparse_matrix", "achlioptas_matrix", "project",
-           "random_projection", "jl_min_dim", "jl_eps", "distance_ratios", "distortion", "fastrp"]
+           "random_projection", "jl_min_dim", "jl_eps", "distance_ratios", "distortion", "empirical_min_dim",
+           "fastrp"]
 
 _FLOATS = (torch.float32, torch.float64)
 
@@ -383,6 +385,90 @@ def distortion(X, Y, **kwargs) -> float:
     return float((distance_ratios(X, Y, **kwargs) - 1).abs().max())
 
 
+def _distortion_at(G, k, W, pen):
+    """Worst |‖y_i − y_j‖²/(k‖x_i − x_j‖²) − 1| over the pairs, from the Gram matrix ``G = Y_k Y_kᵀ`` of the
+    first ``k`` unscaled projected coordinates; ``W = 1/‖x_i − x_j‖²`` (0 on the diagonal and for duplicate
+    points), ``pen`` = +inf where ``W`` is 0 (so those entries never give the minimum)."""
+    dg = G.diagonal()
+    T = dg[:, None] + dg[None, :]
+    T.sub_(G, alpha=2.0).mul_(W)
+    top = float(T.max())
+    low = float(T.add_(pen).min())
+    return max(top / k - 1.0, 1.0 - low / k)
+
+
+def empirical_min_dim(X, eps: float, *, delta: float = 0.1, trials: int = 20, kind: str = "gaussian",
+                      density="auto", k_max: int | None = None, step: float = 0.04, generator=None,
+                      return_trials: bool = False):
+    """The smallest target dimension ``k`` that keeps every pairwise squared distance of the rows of
+    ``X: (n, D)`` within ``1 ± eps`` (lesson 02, Eq. (1)) in at least a fraction ``1 − delta`` of random
+    draws: the measured counterpart of the guarantee :func:`jl_min_dim` (lesson 02, Eq. (7)).
+
+    Each of ``trials`` draws is one matrix of ``k_max`` rows (``kind``: ``"gaussian"``, ``"achlioptas"``
+    or ``"sparse"`` with ``density``, as in :func:`random_projection`); its first ``k`` rows, rescaled, are
+    exactly a ``k``-row projection of the same kind, so one draw gives the worst distortion at every ``k``
+    of a geometric grid (ratio ``1 + step``) from the Gram matrix of the projected points, updated a block
+    of rows at a time. A draw's ``k_t`` is the smallest grid value from which it succeeds at every larger
+    grid value; the result is the ``(1 − delta)``-quantile of the ``k_t`` (rounded up to a draw), so its
+    resolution is ``step`` and its precision that of ``trials`` draws. ``k`` may exceed ``D`` (pointless
+    for a projection, but the bound (7) does not know ``D``).
+
+    ``k_max`` defaults to the guarantee ``⌈(4 ln n + 2 ln(1/δ)) / (ε²/2 − ε³/3)⌉`` of the Gaussian case;
+    if a larger fraction than ``delta`` of the draws still fails there, ValueError asks for a larger
+    ``k_max`` (very sparse matrices on spiky data can need one). Memory and time: ``O(n²)`` and
+    ``O(trials · (n D k_max + n² k_max))``, so keep ``n`` to a few thousand. Randomness: ``generator``
+    (:mod:`lowdim_utils.rng`). Returns ``k`` (int), or ``(k, k_t)`` with the per-draw values ``k_t:
+    (trials,)`` (float64, ``inf`` for a draw that fails at ``k_max``) when ``return_trials``.
+    """
+    X = as_matrix(X, "X", min_rows=2)
+    eps = _check_eps(eps)
+    delta = check_interval(delta, "delta", 0.0, 1.0, closed="neither")
+    trials = check_int(trials, "trials", low=1)
+    check_choice(kind, "kind", ("gaussian", "achlioptas", "sparse"))
+    step = check_interval(step, "step", 0.0, 1.0, closed="right")
+    return_trials = check_bool(return_trials, "return_trials")
+    n, D = X.shape
+    c = eps ** 2 / 2.0 - eps ** 3 / 3.0
+    if k_max is None:
+        k_max = math.ceil((4.0 * math.log(n) + 2.0 * math.log(1.0 / delta)) / c)
+    k_max = check_int(k_max, "k_max", low=1)
+    rho = 1.0 if kind == "gaussian" else (1.0 / 3.0 if kind == "achlioptas" else _density(density, D))
+    work = torch.device("cpu") if X.device.type == "mps" else X.device      # float64 throughout
+    Xc = X.to(device=work, dtype=torch.float64)
+    Xc = Xc - Xc.mean(dim=0)
+    dX = torch.cdist(Xc, Xc) ** 2
+    off = ~torch.eye(n, dtype=torch.bool, device=work)
+    keep = off & (dX > 0)
+    W = torch.where(keep, 1.0 / torch.where(keep, dX, torch.ones_like(dX)), torch.zeros_like(dX))
+    pen = torch.where(keep, torch.zeros_like(dX), torch.full_like(dX, math.inf))
+    grid = sorted({max(1, int(round(k_max / (1.0 + step) ** i))) for i in range(int(math.log(k_max) / math.log1p(step)) + 2)})
+    g = as_generator(generator)
+    k_t = torch.full((trials,), math.inf, dtype=torch.float64)
+    for t in range(trials):
+        if kind == "gaussian":
+            R = torch.randn(k_max, D, generator=g, dtype=torch.float64, device=g.device).to(work)
+            Yt = R @ Xc.T                                          # (k_max, n), unscaled: E r² = 1
+        else:
+            R = _sparse(D, k_max, rho, g, torch.float64, work)
+            Yt = (project(Xc, R) * math.sqrt(k_max)).T.contiguous()   # entries ±1/√ρ: E r² = 1
+        G = Yt.T @ Yt
+        hi = len(grid) - 1
+        if _distortion_at(G, grid[hi], W, pen) > eps:
+            continue                                               # fails at k_max: k_t = inf
+        while hi > 0:                                              # walk down until the first failure
+            blk = Yt[grid[hi - 1]:grid[hi]]
+            G.addmm_(blk.T, blk, alpha=-1.0)
+            if _distortion_at(G, grid[hi - 1], W, pen) > eps:
+                break
+            hi -= 1
+        k_t[t] = grid[hi]
+    q = sorted(k_t.tolist())[max(0, math.ceil((1.0 - delta) * trials) - 1)]
+    if not math.isfinite(q):
+        raise ValueError(f"at k_max = {k_max} more than a fraction delta = {delta:g} of the {trials} draws still "
+                         f"distort some pair by more than eps = {eps:g}: pass a larger k_max.")
+    return (int(q), k_t) if return_trials else int(q)
+
+
 # ----------------------------------------------------------------------------- FastRP
 
 def _as_adjacency(A, dtype, device):
@@ -419,7 +505,7 @@ def _as_adjacency(A, dtype, device):
 
 def fastrp(A, dim: int = 128, *, weights=(0.0, 1.0, 1.0, 1.0), beta: float = -0.5, density="auto",
            normalize: bool = True, generator=None, dtype=None, device=None) -> torch.Tensor:
-    """FastRP node embeddings (Chen et al. 2019; lesson 02, Eqs. (9)–(10)).
+    """FastRP node embeddings (Chen et al. 2019; lesson 02, Eq. (9)).
 
     With the transition matrix ``P = D⁻¹A`` (``D`` = diagonal of degrees), the degree
     normalisation ``L = diag((d_v / 2m)^β)`` (``2m`` = total degree) and a very sparse random

@@ -13,7 +13,9 @@
 #
 # **What you will learn**
 # - what "data lies near a low-dimensional set" means, measured on real digits and on
-#   patches of a real photograph;
+#   patches of a real photograph — and why a patch's mean brightness has to be set aside first;
+# - why a linear spectrum can overstate the dimension (a curve that PCA needs 8 directions for),
+#   which is what the nonlinear methods of Part II are for;
 # - how every lesson of this course works: the device it computes on, its seeds and scale
 #   knob, the shared package `lowdim_utils`, exercises with automatic checks, solutions,
 #   and the rendered book.
@@ -49,7 +51,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from lowdim_utils import linear
+from lowdim_utils import intrinsic, linear
 from lowdim_utils.data import list_datasets, load
 
 device, SCALE, _ = lu.setup(seed=0)
@@ -68,6 +70,13 @@ print("scale:", SCALE)
 # the relations between pixels):
 # - 1797 handwritten **digits**, 8×8 pixels ($d=64$);
 # - 5000 **patches** of 8×8 pixels cut at random from a real photograph ($d=64$).
+#
+# One direction of the patches needs care before we count. The mean grey level of a patch —
+# its *DC component*, the direction $\mathbf 1/\sqrt{64}$ — says *where* in the photograph the
+# patch was cut (bright sky or dark coat), not what the patch looks like, and it varies so much
+# across the photo that it swamps everything else. Lesson 03 removes it, as sparse coding of
+# natural images usually does; here we measure it separately and then remove it (subtract each
+# patch's mean from its 64 pixels, which leaves 63 directions).
 
 # %%
 digits = load("digits")
@@ -75,7 +84,8 @@ camera = load("skimage_image", image="camera").image
 rng = np.random.default_rng(0)
 r0 = rng.integers(0, camera.shape[0] - 8, 5000)
 c0 = rng.integers(0, camera.shape[1] - 8, 5000)
-patches = np.stack([camera[r:r + 8, c:c + 8].ravel() for r, c in zip(r0, c0)]).astype(np.float32)
+patches_raw = np.stack([camera[r:r + 8, c:c + 8].ravel() for r, c in zip(r0, c0)]).astype(np.float64)
+patches = patches_raw - patches_raw.mean(axis=1, keepdims=True)      # each patch's mean (DC) removed
 
 
 def shuffled(X, rng):
@@ -90,27 +100,83 @@ def normalised_spectrum(X):
 
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), gridspec_kw={"width_ratios": [1, 1, 1.6]})
 axes[0].imshow(np.concatenate([digits.images[i] for i in range(6)], axis=1)); axes[0].set_title("digits"); axes[0].axis("off")
-axes[1].imshow(np.concatenate([patches[i].reshape(8, 8) for i in range(6)], axis=1)); axes[1].set_title("photo patches"); axes[1].axis("off")
+axes[1].imshow(np.concatenate([patches_raw[i].reshape(8, 8) for i in range(6)], axis=1))
+axes[1].set_title("photo patches"); axes[1].axis("off")
 spectra = {}
-for (name, X), color in zip([("digits", digits.X), ("photo patches", patches)], ["C0", "C1"]):
+sources = [("digits", digits.X.astype(np.float64)), ("photo patches (DC removed)", patches),
+           ("photo patches (raw)", patches_raw)]
+for (name, X), color in zip(sources, ["C0", "C1", "C2"]):
     spectra[name] = normalised_spectrum(X)
-    spectra[name + " (shuffled)"] = normalised_spectrum(shuffled(X, rng))
+    control = shuffled(X, rng)
+    if "removed" in name:                  # the control lives in the same 63 directions
+        control = control - control.mean(axis=1, keepdims=True)
+    spectra[name + ", shuffled"] = normalised_spectrum(control)
     axes[2].semilogy(np.arange(1, 65), spectra[name], color=color, label=name)
-    axes[2].semilogy(np.arange(1, 65), spectra[name + " (shuffled)"], color=color, ls="--", label=name + ", shuffled")
-axes[2].set_xlabel("index i"); axes[2].set_ylabel(r"$\sigma_i^2 / \sum_j \sigma_j^2$")
-axes[2].set_title("share of variance per direction"); axes[2].legend(fontsize=8)
+    axes[2].semilogy(np.arange(1, 65), spectra[name + ", shuffled"], color=color, ls="--", label=name + ", shuffled")
+axes[2].set_xlabel("index i"); axes[2].set_ylabel(r"$\sigma_i^2 / \sum_j \sigma_j^2$"); axes[2].set_ylim(1e-5, 1.5)
+axes[2].set_title("share of variance per direction"); axes[2].legend(fontsize=7)
 plt.tight_layout(); plt.show()
 
 # %% tags=["nbval-check-output"]
-for name, s in spectra.items():
-    print(f"{name:26s}: the top 8 of 64 directions carry {100 * s[:8].sum():5.1f}% of the variance")
+Pc = patches_raw - patches_raw.mean(axis=0)
+dc = float(((Pc @ (np.ones(64) / 8)) ** 2).sum() / (Pc ** 2).sum())      # variance along 1/√64, over the total
+print(f"raw patches: the DC direction 1/√64 alone carries {100 * dc:.1f}% of the variance; the first principal "
+      f"direction {100 * spectra['photo patches (raw)'][0]:.1f}% (it is almost the DC direction)")
+for name, _ in sources:
+    real, ctrl = 100 * spectra[name][:8].sum(), 100 * spectra[name + ", shuffled"][:8].sum()
+    print(f"{name:27s}: top 8 directions carry {real:5.1f}% of the variance, shuffled {ctrl:5.1f}%: "
+          f"{'more' if real > ctrl + 10 else 'NOT more'} than the control by at least 10 points")
 
 # %% [markdown]
 # Real digits and real image patches concentrate their variance in a few directions; the
-# same values with the structure shuffled away do not. That gap is what the whole course
-# exploits. Some of the structure is linear (lessons 01–06), much of it is not (manifolds,
-# lessons 07–08), and some objects — words, documents, graph nodes — have no coordinates at
-# all until we *learn* an embedding for them (lessons 09–14).
+# same values with the structure shuffled away do not. On the raw patches the top 8 of 64
+# directions carry 98.3% of the variance — but the DC direction alone carries 93.1%, a single known
+# direction that says nothing about the patches' content (shuffling the columns spreads it
+# evenly over all 64 directions, which is most of the raw gap to the control). With the patch
+# means removed the honest figure is 77.4% in the top 8 of the 63 remaining directions, against
+# 18.6% for the shuffled control: smaller, and still a large gap. That gap is what the whole
+# course exploits.
+#
+# ## When the linear spectrum misleads
+#
+# A spectrum counts the *directions* a data set spreads into, not its *dimension*. Take 2000
+# points on a closed curve — one number, the position along the curve, describes each point —
+# that winds through 20 coordinates of $\mathbb R^{64}$ (`lowdim_utils.intrinsic.manifold_sample("curve", ...)`,
+# the coordinates $\cos(ft)/f$, $\sin(ft)/f$ for $f=1,\dots,10$, rotated at random). PCA needs
+# several directions to describe it; an estimator that looks at *neighbouring points* only —
+# TwoNN, from the ratio of each point's second to first nearest-neighbour distance (lesson 05) —
+# sees one.
+
+# %%
+curve = intrinsic.manifold_sample("curve", 2000, 1, ambient=64, generator=0)
+ev_curve = lu.to_numpy(intrinsic.explained_variance_ratio(curve))
+k90_curve = int(np.searchsorted(np.cumsum(ev_curve), 0.9) + 1)
+d_twonn = float(intrinsic.twonn(curve))
+Z_curve = lu.to_numpy(linear.pca(curve, 3).transform(curve))
+order = np.argsort(np.arctan2(Z_curve[:, 1], Z_curve[:, 0]))   # the first two axes are the f = 1 circle: angle ≈ t
+
+fig = plt.figure(figsize=(10, 3.4))
+ax = fig.add_subplot(1, 2, 1, projection="3d")
+ax.plot(*Z_curve[order].T, lw=0.8, color="C0")
+ax.set_title("the curve, first three principal coordinates", fontsize=9)
+ax.set_xticks([]); ax.set_yticks([]); ax.set_zticks([])
+ax = fig.add_subplot(1, 2, 2)
+ax.bar(np.arange(1, 25), ev_curve[:24], color="C0")
+ax.set_xlabel("principal direction i"); ax.set_ylabel("share of variance")
+ax.set_title(f"PCA: {k90_curve} directions for 90%; TwoNN: dimension {d_twonn:.1f}", fontsize=9)
+plt.tight_layout(); plt.show()
+
+# %% tags=["nbval-check-output"]
+print(f"curve: PCA needs {k90_curve} of 64 directions for 90% of the variance (more than 1: {k90_curve > 1}); "
+      f"TwoNN estimates dimension {d_twonn:.1f} (within 0.2 of the true 1: {abs(d_twonn - 1) < 0.2})")
+
+# %% [markdown]
+# Linear methods (Part I: PCA, random projections, sparse coding, robust PCA, LoRA) can only
+# find the smallest *subspace* that holds the data; a curve, a sphere or a rolled-up sheet
+# fills many directions of its subspace while being one- or two-dimensional. Part II (manifold
+# learning, autoencoders) learns such curved low-dimensional sets, and lesson 05 measures their
+# dimension without assuming they are flat. Some objects — words, documents, graph nodes — have
+# no coordinates at all until we *learn* an embedding for them (Part III).
 #
 # ## Exercises and their checks
 #
@@ -120,7 +186,8 @@ for name, s in spectra.items():
 # says so and **the lesson goes on with the course's solution**, so you can read a lesson
 # top to bottom first and come back to the exercises. Your errors and endless loops become
 # messages, never a dead kernel. The solutions are in the `solutions/` folder and in the
-# book (under each exercise, folded).
+# book (under each exercise, folded). Some exercises ask you to implement a formula, some to
+# derive one, some to design an experiment whose result the check verifies.
 #
 # :::{exercise} 00.evr · Explained variance
 # :label: ex-00-evr
@@ -150,7 +217,86 @@ explained_variance_ratio = lu.check("00.evr", explained_variance_ratio)
 
 # %% tags=["nbval-check-output"]
 s_digits = lu.to_numpy(linear.svd(linear.center(torch.from_numpy(digits.X).double())[0])[1])
-print("share of the first direction on digits:", f"{explained_variance_ratio(s_digits)[0]:.4f}")
+print("share of the first direction on digits:", f"{explained_variance_ratio(s_digits)[0]:.4f}",
+      "(PCA's explained_variance_ratio_: " f"{spectra['digits'][0]:.4f})")
+
+# %% [markdown]
+# :::{exercise} 00.dc · The share of the mean brightness (a derivation)
+# :label: ex-00-dc
+# :nonumber:
+# For data $X\in\mathbb R^{n\times d}$ (rows = patches), let $m_i=\frac1d\sum_j X_{ij}$ be the mean
+# of row $i$. Show that the variance of the data along the unit vector $\mathbf 1/\sqrt d$ is
+# $d$ times the variance of the row means, $d\cdot\frac1n\sum_i(m_i-\bar m)^2$. Then write
+# `dc_share(X)` that returns the share of the total variance (the sum of the $d$ column variances)
+# carried by the direction $\mathbf 1/\sqrt d$, computed from the row means and the column variances
+# only, without projecting. On the raw photo patches it must give the 93.1% printed above.
+# :::
+
+# %%
+def dc_share(X):
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %%
+dc_share = lu.check("00.dc", dc_share)
+
+# %% [markdown] tags=["solution"]
+# :::{solution} ex-00-dc
+# :class: dropdown
+# The projection of row $x_i$ on $\mathbf 1/\sqrt d$ is $\sum_jX_{ij}/\sqrt d=\sqrt d\,m_i$, so its
+# variance over the rows is $d\operatorname{Var}(m)$. The course's solution, from `solutions/00_introduction.py`
+# (in JupyterLab, print it with `lu.show_solution("00.dc")`):
+# ```{literalinclude} ../solutions/00_introduction.py
+# :pyobject: dc_share
+# ```
+# :::
+
+# %% tags=["nbval-check-output"]
+print(f"dc_share of the raw patches: {dc_share(patches_raw):.4f} (by projection above: {dc:.4f}; "
+      f"agree to 1e-9: {abs(dc_share(patches_raw) - dc) < 1e-9}); of the patches with means removed: "
+      f"below 1e-12: {abs(dc_share(patches)) < 1e-12}")
+
+# %% [markdown]
+# :::{exercise} 00.curve · A curve that fools PCA (an open experiment)
+# :label: ex-00-curve
+# :nonumber:
+# Design a one-dimensional data set that PCA thinks is high-dimensional: write
+# `curve_fooling_pca(n, rng)` returning an `(n, D)` array ($D\le256$) of `n` points on one smooth
+# curve, drawn with the NumPy generator `rng`, such that PCA needs **at least 20** directions to
+# reach 90% of the variance. The check verifies both properties on your points: PCA's count of
+# directions, and TwoNN's intrinsic dimension, which must stay below 1.5. (The curve above needs
+# only 8 directions: what makes its spectrum fall off?)
+# :::
+
+# %%
+def curve_fooling_pca(n, rng):
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %%
+curve_fooling_pca = lu.check("00.curve", curve_fooling_pca)
+
+# %% [markdown] tags=["solution"]
+# :::{solution} ex-00-curve
+# :class: dropdown
+# The curve above gives the frequency-$f$ pair of coordinates the amplitude $1/f$, so the
+# variance falls like $1/f^2$. Equal amplitudes give every pair the same variance: with 15
+# frequencies, 30 directions share the variance equally and 27 are needed for 90%, while the
+# points still lie on one closed curve. The course's solution, from `solutions/00_introduction.py`
+# (in JupyterLab, print it with `lu.show_solution("00.curve")`):
+# ```{literalinclude} ../solutions/00_introduction.py
+# :pyobject: curve_fooling_pca
+# ```
+# :::
+
+# %% tags=["nbval-check-output"]
+mine = curve_fooling_pca(2000, np.random.default_rng(1))
+ev_mine = lu.to_numpy(intrinsic.explained_variance_ratio(mine))
+k90_mine = int(np.searchsorted(np.cumsum(ev_mine), 0.9) + 1)
+print(f"your curve: PCA needs {k90_mine} directions for 90% (must be >= 20); TwoNN {float(intrinsic.twonn(mine)):.1f} "
+      "(must be < 1.5)")
 
 # %% [markdown]
 # ## The data

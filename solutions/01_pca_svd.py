@@ -10,8 +10,13 @@ def pca_np(X, k):
 
 
 def power_iteration_np(A, n_iter=500, tol=1e-10):
-    """Exercise 01.power: the top eigenvalue and unit eigenvector of a symmetric PSD matrix A."""
-    v = np.ones(A.shape[0]) / np.sqrt(A.shape[0])
+    """Exercise 01.power: the top eigenvalue and unit eigenvector of a symmetric PSD matrix A.
+
+    A random start has a non-zero component along the top eigenvector with probability 1 (a fixed
+    vector is orthogonal to it for some A, and then A^t v never sees it); a seeded generator keeps
+    the function deterministic."""
+    v = np.random.default_rng(0).standard_normal(A.shape[0])
+    v /= np.linalg.norm(v)
     for _ in range(n_iter):
         w = A @ v
         w /= np.linalg.norm(w)
@@ -24,7 +29,9 @@ def power_iteration_np(A, n_iter=500, tol=1e-10):
 
 def range_finder_np(X, size, n_iter, rng):
     """Exercise 01.range: an orthonormal basis Q (n, size) of the approximate range of X,
-    from a Gaussian sketch and n_iter power iterations."""
+    from a Gaussian sketch and n_iter power iterations, re-orthonormalised after every product
+    (randomized subspace iteration, HMT Alg. 4.4): the singular values of (X Xᵀ)^q X Ω fall like
+    σ_j^(2q+1) and would drop below machine precision if Y were formed first."""
     omega = rng.standard_normal((X.shape[1], size))
     Q, _ = np.linalg.qr(X @ omega)
     for _ in range(n_iter):

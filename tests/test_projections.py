@@ -194,7 +194,7 @@ def test_distance_ratios_sampling_and_exact_cases():
 
 
 def test_variance_formula_by_monte_carlo():
-    """Var ‖Ru‖² = (2‖u‖⁴ + (s − 3) Σ uᵢ⁴)/k (Eq. (9)) for a spiky u, where very sparse R suffers."""
+    """Var ‖Ru‖² = (2‖u‖⁴ + (s − 3) Σ uᵢ⁴)/k (lesson 02, Eq. (10)) for a spiky u, where very sparse R suffers."""
     D, k, trials = 400, 20, 3000
     u = torch.zeros(D, dtype=torch.float64)
     u[:4] = torch.tensor([2.0, 1.0, 1.0, 0.5])
@@ -204,6 +204,54 @@ def test_variance_formula_by_monte_carlo():
     s = 1 / rho
     want = (2 * float(u.pow(2).sum()) ** 2 + (s - 3) * float(u.pow(4).sum())) / k
     assert abs(float(vals.var()) / want - 1) < 0.15
+
+
+# ------------------------------------------------------------------ the empirical target dimension
+def _success_rate(X, k, eps, draws, seed, method="gaussian"):
+    """Fraction of independent k-row projections (drawn directly, not as prefixes) with distortion <= eps."""
+    ok = 0
+    for t in range(draws):
+        Y, _ = P.random_projection(X, k, method=method, generator=seed + t) if k <= X.shape[1] else \
+            (X @ torch.randn(k, X.shape[1], generator=torch.Generator().manual_seed(seed + t),
+                             dtype=X.dtype).T / math.sqrt(k), None)
+        ok += P.distortion(X, Y) <= eps
+    return ok / draws
+
+
+def test_empirical_min_dim_agrees_with_direct_draws():
+    """At the returned k fresh, independent projections succeed in about 1 − δ of the draws; at 0.75 k
+    they mostly fail. (A version that used the mean or a percentile distortion, or forgot to rescale the
+    prefix, would return a k far off in one direction.)"""
+    X = points(40, 800, seed=21)
+    eps, delta = 0.5, 0.2
+    k = P.empirical_min_dim(X, eps, delta=delta, trials=60, generator=3)
+    assert 20 < k < P.jl_min_dim(40, eps)                   # far below the worst-case guarantee (7)
+    assert _success_rate(X, k, eps, 60, 1000) >= 1 - delta - 0.15
+    assert _success_rate(X, int(0.75 * k), eps, 60, 2000) < 1 - delta
+
+
+def test_empirical_min_dim_grows_with_n_not_with_D_and_is_seeded():
+    eps = 0.5
+    k_small = P.empirical_min_dim(points(20, 400, seed=1), eps, trials=30, generator=0)
+    k_large = P.empirical_min_dim(points(200, 400, seed=1), eps, trials=30, generator=0)
+    assert k_large > 1.2 * k_small                            # like log n: ln 200 / ln 20 ≈ 1.8
+    ks = [P.empirical_min_dim(points(60, D, seed=2), eps, trials=30, kind=kind, generator=0)
+          for D in (300, 3000) for kind in ("gaussian", "sparse")]
+    assert max(ks) / min(ks) < 1.25                           # no growth with D
+    k1, kt = P.empirical_min_dim(points(60, 300, seed=2), eps, trials=30, generator=0, return_trials=True)
+    assert k1 == ks[0] and kt.shape == (30,) and float(kt.max()) >= k1 >= float(kt.min())
+
+
+def test_empirical_min_dim_reports_a_too_small_k_max():
+    with pytest.raises(ValueError, match="pass a larger k_max"):
+        P.empirical_min_dim(points(50, 100, seed=4), 0.1, k_max=20, generator=0)
+
+
+def test_empirical_min_dim_on_device(device):
+    X = points(30, 200, seed=5)
+    k_cpu = P.empirical_min_dim(X, 0.5, trials=10, generator=7)
+    k_dev = P.empirical_min_dim(X.to(device), 0.5, trials=10, generator=7)
+    assert abs(k_dev - k_cpu) <= 0.05 * k_cpu      # same draws; rounding may move a draw by one 4% grid step
 
 
 # ------------------------------------------------------------------ FastRP
@@ -275,6 +323,11 @@ def test_fastrp_isolated_node_gets_zero_row():
     (lambda: P.random_projection(torch.ones(5, 8), 2, method="fast"), ValueError, "method"),
     (lambda: P.distance_ratios(torch.ones(5, 8), torch.ones(4, 2)), ValueError, "same number of rows"),
     (lambda: P.distance_ratios(torch.ones(5, 8), torch.ones(5, 2), max_pairs=0), ValueError, "max_pairs"),
+    (lambda: P.empirical_min_dim(torch.ones(5, 8), 1.5), ValueError, "eps"),
+    (lambda: P.empirical_min_dim(torch.ones(5, 8), 0.5, delta=0), ValueError, "delta"),
+    (lambda: P.empirical_min_dim(torch.ones(5, 8), 0.5, kind="fast"), ValueError, "kind"),
+    (lambda: P.empirical_min_dim(torch.ones(5, 8), 0.5, trials=0), ValueError, "trials"),
+    (lambda: P.empirical_min_dim(torch.ones(1, 8), 0.5), ValueError, "X must have at least 2"),
     (lambda: P.fastrp(np.ones((3, 4)), 2), ValueError, "A must be a square"),
     (lambda: P.fastrp(-np.ones((3, 3)), 2), ValueError, "A must have non-negative"),
     (lambda: P.fastrp(np.full((3, 3), np.nan), 2), ValueError, "A contains NaN"),

@@ -1,7 +1,9 @@
 """Checks of lesson 01's exercises (PCA and the SVD).
 
-References: scikit-learn's ``PCA`` (01.pca); matrices built with a known eigen-decomposition
-(01.power); the optimal error ``σ_(size+1)`` of a rank-``size`` basis (01.range).
+References: scikit-learn's ``PCA`` (01.pca); matrices built with a known eigen-decomposition,
+including ones whose top eigenvector is orthogonal to the obvious fixed starting vectors (01.power);
+the optimal error ``σ_(size+1)`` of a rank-``size`` basis, on a slowly and on a fast decaying
+spectrum (01.range).
 """
 import numpy as np
 
@@ -22,9 +24,9 @@ def _pair(out, what):
 # ------------------------------------------------------------------ 01.pca
 
 def _data(seed=0, n=60, d=12):
-    rng = np.random.default_rng(seed)
+    gen = np.random.default_rng(seed)
     scales = np.linspace(3.0, 0.2, d)
-    return rng.standard_normal((n, d)) * scales @ np.linalg.qr(rng.standard_normal((d, d)))[0] + 5.0
+    return gen.standard_normal((n, d)) * scales @ np.linalg.qr(gen.standard_normal((d, d)))[0] + 5.0
 
 
 @exercise("01.pca", lesson=LESSON, function="pca_np", title="PCA in NumPy",
@@ -82,20 +84,38 @@ def _test_pca(f):
 # ------------------------------------------------------------------ 01.power
 
 def _psd(seed, d=15, gap=0.7):
-    rng = np.random.default_rng(seed)
-    Q = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    gen = np.random.default_rng(seed)
+    Q = np.linalg.qr(gen.standard_normal((d, d)))[0]
+    lam = np.r_[4.0, 4.0 * gap ** np.arange(1, d)]
+    return (Q * lam) @ Q.T, lam[0], Q[:, 0]
+
+
+def _against_fixed_start(w, d=15, gap=0.7):
+    """A PSD matrix whose *second* eigenvector is the unit vector w (so A w = λ₂ w) and whose top
+    eigenvector is orthogonal to w: power iteration started at w stays at λ₂."""
+    rng = np.random.default_rng(7)
+    M = rng.standard_normal((d, d))
+    M[:, 0] = w
+    Q = np.linalg.qr(M)[0]                      # column 0 = ±w, the others orthogonal to it
+    Q = Q[:, [1, 0] + list(range(2, d))]       # top eigenvector ⟂ w, second eigenvector = w
     lam = np.r_[4.0, 4.0 * gap ** np.arange(1, d)]
     return (Q * lam) @ Q.T, lam[0], Q[:, 0]
 
 
 @exercise("01.power", lesson=LESSON, function="power_iteration_np", title="power iteration", timeout=5,
           parts={"returns (eigenvalue, unit vector)": 1, "the vector is the top eigenvector": 1,
-                 "the eigenvalue is the largest one": 1})
+                 "the eigenvalue is the largest one": 1,
+                 "works from any matrix (no start orthogonal to the answer)": 1})
 def _test_power(f):
     runs = []
     for seed in range(3):
         A, lam, v_true = _psd(seed)
         runs.append((A, lam, v_true, f(A.copy())))
+    d = runs[0][0].shape[0]
+    traps = []
+    for what, w in [("the vector of ones", np.ones(d) / np.sqrt(d)), ("the first basis vector", np.eye(d)[0])]:
+        A, lam, v_true = _against_fixed_start(w)
+        traps.append((what, A, lam, v_true, f(A.copy())))
 
     def unpack(A, out):
         lam_hat, v = _pair(out, "(eigenvalue, eigenvector)")
@@ -120,26 +140,45 @@ def _test_power(f):
             expect(np.isclose(lam_hat, lam, rtol=1e-6),
                    f"the eigenvalue is {lam_hat:.6g}, expected {lam:.6g}: it is the Rayleigh quotient vᵀAv of the "
                    "unit vector v (with v converged).")
+    with part("works from any matrix (no start orthogonal to the answer)"):
+        for what, A, lam, v_true, out in traps:
+            lam_hat, v = later(unpack, A, out)
+            cos = abs(v @ v_true) / (np.linalg.norm(v) or 1.0)
+            expect(cos > 1 - 1e-6 and np.isclose(lam_hat, lam, rtol=1e-6),
+                   f"on a matrix whose top eigenvector is orthogonal to {what} (an eigenvector of the second "
+                   f"eigenvalue) you return the eigenvalue {lam_hat:.6g} (|cos| with the top eigenvector {cos:.3f}); "
+                   f"expected {lam:.6g}. If the start has no component along v₁, Aᵗv never gets one: which start "
+                   "has one with probability 1, for every A?")
 
 
 # ------------------------------------------------------------------ 01.range
 
 def _slow_decay(seed, n=300, d=200):
-    rng = np.random.default_rng(seed)
-    U = np.linalg.qr(rng.standard_normal((n, d)))[0]
-    V = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    gen = np.random.default_rng(seed)
+    U = np.linalg.qr(gen.standard_normal((n, d)))[0]
+    V = np.linalg.qr(gen.standard_normal((d, d)))[0]
     s = 1.0 / np.sqrt(np.arange(1, d + 1))
     return (U * s) @ V.T, s
+
+
+def _fast_decay(seed, n=300, d=200, rate=0.7):
+    """A matrix with singular values rate**j: (σ_size/σ_1)^(2q+1) is below machine precision for q >= 3."""
+    gen = np.random.default_rng(seed)
+    s = rate ** np.arange(d)
+    return (np.linalg.qr(gen.standard_normal((n, d)))[0] * s) @ np.linalg.qr(gen.standard_normal((d, d)))[0].T, s
 
 
 @exercise("01.range", lesson=LESSON, function="range_finder_np", title="randomized range finder",
           parts={"Q has shape (n, size) and orthonormal columns": 1, "the sketch is drawn from rng": 1,
                  "without power iterations the range is captured": 1,
-                 "power iterations sharpen the range": 1})
+                 "power iterations sharpen the range": 1,
+                 "many power iterations stay accurate in floating point": 1})
 def _test_range(f):
     X, s = _slow_decay(0)
     size = 20
     Qs = {q: f(X.copy(), size, q, np.random.default_rng(1)) for q in (0, 3)}
+    Xf, sf = _fast_decay(3)
+    Q_many = f(Xf.copy(), size, 6, np.random.default_rng(2))
     same = f(X.copy(), size, 0, np.random.default_rng(1))
     other = f(X.copy(), size, 0, np.random.default_rng(2))
 
@@ -169,5 +208,12 @@ def _test_range(f):
     with part("power iterations sharpen the range"):
         err = error(3)
         expect(err < 1.6, f"with n_iter=3 the error ‖X − QQᵀX‖₂ is {err:.2f} σ_(size+1); expected below 1.6. "
-                          "Does each power iteration multiply by Xᵀ and then by X, re-orthonormalising after "
-                          "each product?")
+                          "Does each power iteration multiply by Xᵀ and then by X?")
+    with part("many power iterations stay accurate in floating point"):
+        Q = later(expect_array, Q_many, "Q (n_iter=6, singular values 0.7^j)", shape=(Xf.shape[0], size))
+        expect_orthonormal_columns(Q, "Q (n_iter=6, singular values 0.7^j)")
+        err = np.linalg.norm(Xf - Q @ (Q.T @ Xf), 2) / sf[size]
+        expect(err < 1.1, f"on a matrix with singular values 0.7^j, n_iter=6 gives the error {err:.2f} σ_(size+1); "
+                          "expected below 1.1 (6 power iterations should reach the optimum). The columns of "
+                          "(XXᵀ)^q XΩ shrink like σ_j^(2q+1): compare (σ_20/σ_1)^13 with machine precision. What "
+                          "would keep every direction at unit scale between the products?")

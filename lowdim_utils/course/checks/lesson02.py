@@ -2,7 +2,8 @@
 
 02.gaussian and 02.sparse test the *distribution* of the matrix a candidate draws (reproducibility,
 allowed values, moments); 02.variance compares with SciPy's χ² distribution (the Gaussian case) and
-with the exact moments of a sum of independent entries, propagated numerically.
+with the exact moments of a sum of independent entries, propagated numerically; 02.kmin measures the
+success rate of fresh projections at the learner's k and at 0.8 k.
 """
 import numpy as np
 from scipy.special import comb
@@ -141,7 +142,7 @@ def _variance_hint(got, want, u, s, k):
         return " The variance scales with ‖u‖⁴, not ‖u‖²."
     if s != 3 and np.isclose(got, _gaussian_variance(u, k)):
         return (" That is the Gaussian value: entries with fourth moment s ≠ 3 add a term in Σuᵢ⁴ "
-                "(Eq. (9)).")
+                "(Eq. (10)).")
     c = (got - want) * k / q
     if abs(c) > 1e-6 and abs(c - round(c)) < 1e-6:
         return (f" Your coefficient of Σuᵢ⁴/k is off by {c:+.0f}: it is the fourth moment E r⁴ = s minus the "
@@ -175,3 +176,55 @@ def _test_variance(f):
     with part("entries with another fourth moment s"):
         for u, s, k, out in runs[len(gaussian):]:
             compare(u, s, k, out, _exact_variance(u, s, k))
+
+
+# ----------------------------------------------------------------------------- 02.kmin
+
+def _kmin_data():
+    return np.random.default_rng(0).standard_normal((150, 300)), 0.5, 0.2
+
+
+def _measured_success(X, k, eps, draws=100, seed=10_000):
+    """Fraction of `draws` fresh Gaussian projections to k dimensions with every pair within 1 ± eps."""
+    from scipy.spatial.distance import pdist
+    rng = np.random.default_rng(seed + k)
+    centred = X - X.mean(axis=0)
+    base = pdist(centred) ** 2
+    hits = 0
+    for _ in range(draws):
+        proj = centred @ (rng.standard_normal((X.shape[1], k)) / np.sqrt(k))
+        hits += float(np.max(np.abs(pdist(proj) ** 2 / base - 1.0))) <= eps
+    return hits / draws
+
+
+@exercise("02.kmin", lesson=LESSON, function="smallest_k", title="the smallest k that works", timeout=120,
+          parts={"returns a positive integer k": 1, "enough: the projection succeeds at your k": 1,
+                 "not much more than needed: it fails at 0.8 k": 1})
+def _test_kmin(f):
+    X, eps, delta = _kmin_data()
+    out = f(X.copy(), eps, delta, np.random.default_rng(1))
+
+    def integer(v):
+        ok = v is not None and np.ndim(v) == 0 and float(v) == int(v) and int(v) >= 1
+        expect(bool(ok), f"smallest_k returned {v!r}; expected a positive integer k"
+                         + (" (did you forget a `return`?)." if v is None else "."))
+        return int(v)
+
+    with part("returns a positive integer k"):
+        k = integer(out)
+        expect(k <= 10 * X.shape[1], f"k = {k} is far beyond anything needed for {X.shape[0]} points.")
+    k = later(integer, out)
+    with part("enough: the projection succeeds at your k"):
+        p = _measured_success(X, k, eps)
+        expect(p >= 1 - delta - 0.12,
+               f"at your k = {k}, {p:.0%} of 100 fresh projections keep every pair within 1 ± {eps} (n = {X.shape[0]}); "
+               f"at least {1 - delta:.0%} should, up to noise (the check accepts {1 - delta - 0.12:.0%}). Is your test "
+               "the *worst* pair of each draw (not an average or a percentile), over enough draws, and do you "
+               "require a success rate of 1 − delta?")
+    with part("not much more than needed: it fails at 0.8 k"):
+        k_less = max(1, int(0.8 * k))
+        p = _measured_success(X, k_less, eps)
+        expect(p < 1 - delta,
+               f"already at 0.8 k = {k_less}, {p:.0%} of 100 fresh projections succeed, at least 1 − delta = "
+               f"{1 - delta:.0%}: your k = {k} is more than needed. The guarantee (7) is an upper end, not the "
+               "answer: measure the success rate at smaller k.")
