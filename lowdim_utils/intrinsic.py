@@ -7,9 +7,13 @@ device, float32 or float64, or anything NumPy can convert):
   ``threshold`` of the variance (lesson 05, Eq. (1)); linear, global.
 * :func:`twonn` — Facco et al. (2017): the ratio ``μ = r2/r1`` of each point's second to first
   nearest-neighbour distance is Pareto(d) distributed; ``d`` is the slope of
-  ``−log(1 − F(μ))`` against ``log μ`` (Eq. (4)) or the censored maximum-likelihood estimate.
+  ``−log(1 − F(μ))`` against ``log μ`` (Eq. (4)) or the bias-corrected maximum-likelihood
+  estimate from the censored sample (Eq. (5)).
 * :func:`mle_dimension` — Levina & Bickel (2004) with ``k`` neighbours (Eq. (6)), the local
   estimates combined as MacKay & Ghahramani suggested (Eq. (7)).
+* :func:`twonn_from_distances`, :func:`mle_from_distances` — the same estimators from
+  neighbour distances computed elsewhere, e.g. by :func:`periodic_knn` on the flat periodic
+  torus (no boundary and no curvature: the control case of lesson 05).
 
 All three are invariant to translations, rotations and global rescaling of ``X``.
 Neighbour distances come from the shared primitive :func:`lowdim_utils.neighbors.knn`
@@ -34,7 +38,8 @@ from .neighbors import knn
 from .rng import numpy_rng
 from .validate import as_matrix, check_choice, check_int, check_interval, check_positive
 
-__all__ = ["explained_variance_ratio", "pca_dimension", "twonn", "mle_dimension", "manifold_sample"]
+__all__ = ["explained_variance_ratio", "pca_dimension", "twonn", "mle_dimension", "manifold_sample",
+           "twonn_from_distances", "mle_from_distances", "periodic_knn"]
 
 
 # ----------------------------------------------------------------------------- neighbours
@@ -147,8 +152,10 @@ def twonn(X, *, discard_fraction: float = 0.1, method: str = "linear", chunk_siz
 
     * ``method="linear"``: the least-squares slope through the origin of
       ``y_i = −log(1 − F_i)`` on ``x_i = log μ_i`` (Eq. (4)), as in the paper;
-    * ``method="mle"``: the maximum-likelihood estimate for the censored sample,
-      ``(m − 1) / (Σ_{i≤m} log μ_(i) + (n − m) log μ_(m))`` with ``m`` kept ratios (Eq. (5)).
+    * ``method="mle"``: the bias-corrected maximum-likelihood estimate for the censored sample
+      of the ``m`` kept ratios, ``(m − 1) / (Σ_{i≤m} log μ_(i) + (n − m) log μ_(m))`` (Eq. (5));
+      the maximum-likelihood estimate proper has ``m`` in the numerator and is biased up by
+      ``m / (m − 1)``.
 
     With ``discard_fraction=0`` nothing is discarded, but the largest ratio has ``F = 1`` and
     ``y = −log(1 − F) = ∞``: the linear fit then leaves out that one point (the MLE keeps it).
@@ -159,6 +166,35 @@ def twonn(X, *, discard_fraction: float = 0.1, method: str = "linear", chunk_siz
     check_choice(method, "method", ("linear", "mle"))
     X = as_matrix(X, "X", min_rows=3)
     r, _ = _drop_duplicates(knn(X, 2, chunk_size=chunk_size)[0].double(), "twonn")
+    return _twonn_impl(r, discard_fraction, method, return_fit)
+
+
+def twonn_from_distances(r, *, discard_fraction: float = 0.1, method: str = "linear", return_fit: bool = False):
+    """The TwoNN estimate (lesson 05, Eq. (4), or Eq. (5) with ``method="mle"``) from neighbour
+    distances computed elsewhere: ``r: (n, m)``, each row the ascending distances of a point to its
+    nearest other points (``m >= 2``; only the first two columns are used), e.g. from
+    :func:`periodic_knn` or :func:`lowdim_utils.neighbors.knn`. Same options and output as :func:`twonn`;
+    ``twonn_from_distances(knn(X, 2)[0]) == twonn(X)``."""
+    discard_fraction = check_interval(discard_fraction, "discard_fraction", 0.0, 1.0, closed="left")
+    check_choice(method, "method", ("linear", "mle"))
+    r = _as_distances(r, "r", min_cols=2)
+    r, _ = _drop_duplicates(r[:, :2], "twonn_from_distances")
+    return _twonn_impl(r, discard_fraction, method, return_fit)
+
+
+def _as_distances(r, name: str, min_cols: int) -> torch.Tensor:
+    r = as_matrix(r, name, min_rows=3).double()
+    if r.shape[1] < min_cols:
+        raise ValueError(f"{name} must have at least {min_cols} columns (distances to the nearest neighbours), "
+                         f"got shape {tuple(r.shape)}.")
+    if bool((r < 0).any()):
+        raise ValueError(f"{name} must hold distances (non-negative numbers).")
+    if bool((r[:, 1:] < r[:, :-1]).any()):
+        raise ValueError(f"{name} must be sorted ascending along each row (nearest neighbour first).")
+    return r
+
+
+def _twonn_impl(r: torch.Tensor, discard_fraction: float, method: str, return_fit: bool):
     n = r.shape[0]
     m = int(n * (1 - discard_fraction))
     if m < 2:
@@ -203,15 +239,67 @@ def mle_dimension(X, k: int = 20, *, average: str = "inverse", chunk_size: int |
         raise ValueError(f"k must satisfy 2 <= k <= n - 1 = {X.shape[0] - 1} for {X.shape[0]} points, got {int(k)}.")
     k = check_int(k, "k", low=2, high=X.shape[0] - 1)
     T, keep = _drop_duplicates(knn(X, k, chunk_size=chunk_size)[0].double(), "mle_dimension")
+    d, local = _mle_impl(T, keep, average)
+    return (d, local.to(X.dtype)) if return_local else d
+
+
+def mle_from_distances(T, *, average: str = "inverse", return_local: bool = False):
+    """The Levina–Bickel estimate (lesson 05, Eqs. (6)–(7)) from neighbour distances computed elsewhere:
+    ``T: (n, k)``, each row the ascending distances ``T_1 <= ... <= T_k`` of a point to its ``k >= 2``
+    nearest other points (e.g. from :func:`periodic_knn`). Same options and output as
+    :func:`mle_dimension` (``local`` is float64); ``mle_from_distances(knn(X, k)[0]) == mle_dimension(X, k)``."""
+    check_choice(average, "average", ("inverse", "mean"))
+    T = _as_distances(T, "T", min_cols=2)
+    T, keep = _drop_duplicates(T, "mle_from_distances")
+    d, local = _mle_impl(T, keep, average)
+    return (d, local) if return_local else d
+
+
+def _mle_impl(T: torch.Tensor, keep: torch.Tensor, average: str):
     if T.shape[0] == 0:
         raise ValueError("X has no point without an exact duplicate; the dimension is undefined.")
+    k = T.shape[1]
     S = torch.log(T[:, -1:] / T[:, :-1]).sum(dim=1)  # (n,) Σ_j log(T_k / T_j)
     if bool((S <= 0).any()):
         raise ValueError("X has points whose k nearest neighbours are all equidistant; increase k.")
     inv_local = S / (k - 1)
     d = float(1.0 / inv_local.mean()) if average == "inverse" else float((1.0 / inv_local).mean())
-    if return_local:
-        local = torch.full((X.shape[0],), float("nan"), dtype=torch.float64, device=T.device)
-        local[keep] = 1.0 / inv_local
-        return d, local.to(X.dtype)
-    return d
+    local = torch.full((keep.shape[0],), float("nan"), dtype=torch.float64, device=T.device)
+    local[keep] = 1.0 / inv_local
+    return d, local
+
+
+# ----------------------------------------------------------------------------- the flat periodic torus
+
+def periodic_knn(U, k: int, *, period: float = 1.0, chunk_size: int | None = None):
+    """The ``k`` nearest neighbours of each point of ``U: (n, d)`` on the flat torus ``[0, period)^d``
+    (opposite faces glued), with the minimum-image distance
+    ``‖x − y‖ = sqrt(Σ_i min(|x_i − y_i|, period − |x_i − y_i|)²)``.
+
+    Uniform points there are the cleanest test of lesson 05's estimators: the space has no
+    boundary and no curvature, so every ball of radius below ``period / 2`` is a Euclidean ball
+    and the Poisson model of Thm. 1 holds exactly up to finite ``n``. ``U`` is reduced modulo
+    ``period``. Returns ``(distances, indices)``, both ``(n, k)``, distances ascending and in
+    float64 (a point is not its own neighbour). Work is done in row blocks of ``chunk_size``
+    (default: about 4·10⁶ numbers per block).
+    """
+    U = as_matrix(U, "U", min_rows=2)
+    period = check_positive(period, "period")
+    k = check_int(k, "k", low=1, high=U.shape[0] - 1)
+    U = torch.remainder(U.double(), period)
+    n, d = U.shape
+    if chunk_size is None:
+        chunk_size = max(1, int(4e6 // max(n * d, 1)))
+    chunk_size = check_int(chunk_size, "chunk_size", low=1)
+    dists, idx = [], []
+    for start in range(0, n, chunk_size):
+        block = U[start:start + chunk_size]
+        diff = (block[:, None, :] - U[None, :, :]).abs_()
+        diff = torch.minimum(diff, period - diff)
+        D2 = diff.square_().sum(dim=-1)                                    # (chunk, n)
+        rows = torch.arange(block.shape[0], device=U.device)
+        D2[rows, rows + start] = float("inf")                               # not its own neighbour
+        vals, ind = torch.topk(D2, k, dim=1, largest=False)                 # ascending
+        dists.append(vals.sqrt())
+        idx.append(ind)
+    return torch.cat(dists), torch.cat(idx)

@@ -18,6 +18,12 @@ weight (PiSSA-style) or of any update direction (e.g. a full fine-tuning update)
 Everything works on any device and in float32 or float64: the adapter takes the base
 layer's dtype and device.
 
+Analysis (Hu et al. 2021, section 7; lesson 06, Eqs. (8)–(9)): :func:`subspace_similarity`
+compares the top singular directions of two adapters, :func:`amplification` measures how much
+an update ``ΔW`` amplifies directions of the pretrained ``W``. Memory (lesson 06, Eq. (7)):
+:func:`training_state_bytes` counts the bytes of the parameters, gradients and optimiser state a
+training step keeps, :func:`step_peak_bytes` measures the extra memory one step allocates.
+
 Some modules do not call their linear sub-layers but read their ``.weight`` directly —
 ``nn.MultiheadAttention`` passes ``out_proj.weight`` to its functional kernel. So that an
 adapter is never silently ignored, :class:`LoRALinear` has ``weight`` and ``bias`` properties:
@@ -37,7 +43,8 @@ from .training import count_parameters
 from .validate import as_matrix, check_bool, check_int, check_interval, check_positive
 
 __all__ = ["LoRALinear", "apply_lora", "lora_layers", "merge_all", "unmerge_all", "svd_init",
-           "lora_parameter_count", "count_parameters"]
+           "lora_parameter_count", "count_parameters", "subspace_similarity", "amplification",
+           "training_state_bytes", "step_peak_bytes"]
 
 
 def _check_dropout(p) -> float:
@@ -315,3 +322,197 @@ def svd_init(layer: LoRALinear, source="weight", *, keep_output: bool = True) ->
     if keep_output:
         W -= layer.delta_weight()
     return layer
+
+
+# ----------------------------------------------------------------------------- analysis (Hu et al., section 7)
+
+def _basis(M: torch.Tensor, side: str) -> torch.Tensor:
+    """Orthonormal singular vectors of ``M`` as columns, in decreasing order of the singular values:
+    the right ones (the row space, ``side="right"``) or the left ones (``side="left"``)."""
+    work = torch.float32 if M.device.type == "mps" else torch.float64
+    U, _, Vh = torch.linalg.svd(M.detach().to(work), full_matrices=False)
+    return Vh.T if side == "right" else U
+
+
+def subspace_similarity(M1, M2, i: int | None = None, j: int | None = None, *, side: str = "right") -> float:
+    """Normalised overlap of the top singular directions of two matrices (lesson 06, Eq. (8)):
+
+    ``φ(M1, M2, i, j) = ‖U1[:, :i]ᵀ U2[:, :j]‖_F² / min(i, j)``,
+
+    with ``U1, U2`` the right (``side="right"``; for LoRA's ``A: (r, d_in)`` the input directions) or
+    left (``side="left"``) singular vectors of ``M1`` and ``M2`` (Hu et al. 2021, section 7.2). It lies in
+    ``[0, 1]``: 1 when one span contains the other, about ``max(i, j) / dim`` for random directions in a
+    space of dimension ``dim``. ``i`` and ``j`` default to the ranks available (the smaller matrix side).
+    """
+    from .validate import check_choice
+    check_choice(side, "side", ("right", "left"))
+    M1 = as_matrix(M1, "M1")
+    M2 = as_matrix(M2, "M2", device=M1.device)
+    axis = 1 if side == "right" else 0
+    if M1.shape[axis] != M2.shape[axis]:
+        raise ValueError(f"M1 and M2 must act on the same space: their {side} dimensions are "
+                         f"{M1.shape[axis]} and {M2.shape[axis]}.")
+    U1, U2 = _basis(M1, side), _basis(M2, side)
+    i = U1.shape[1] if i is None else check_int(i, "i", low=1, high=U1.shape[1])
+    j = U2.shape[1] if j is None else check_int(j, "j", low=1, high=U2.shape[1])
+    return float((U1[:, :i].T @ U2[:, :j]).square().sum() / min(i, j))
+
+
+def amplification(W, delta, r: int, *, generator=None) -> dict:
+    """How an update ``delta: (d_out, d_in)`` relates to the pretrained weight ``W`` (lesson 06, Eq. (9)).
+
+    With ``U, V`` the top-``r`` left and right singular vectors of ``delta``, ``W`` is projected onto
+    that ``r``-dimensional subspace, ``‖Uᵀ W V‖_F``, and compared with the same projection onto
+    ``W``'s own top-``r`` singular vectors and onto a random ``r``-dimensional subspace (Hu et al.
+    2021, section 7.3, Table 7). Returns a dict of floats:
+
+    * ``"delta"``: ``‖delta‖_F``; ``"W"``: ``‖W‖_F``;
+    * ``"W on delta"``, ``"W on W's top r"``, ``"W on random"``: the three projections of ``W``;
+    * ``"amplification"``: ``‖delta‖_F / ‖Uᵀ W V‖_F``, large when ``delta`` strongly amplifies
+      directions that ``W`` holds only weakly.
+
+    The random subspace is drawn from ``generator`` (None, an int seed or a ``torch.Generator``).
+    """
+    W = as_matrix(W, "W")
+    delta = as_matrix(delta, "delta", device=W.device)
+    if tuple(delta.shape) != tuple(W.shape):
+        raise ValueError(f"delta must have W's shape {tuple(W.shape)}, got {tuple(delta.shape)}.")
+    r = check_int(r, "r", low=1, high=min(W.shape))
+    work = torch.float32 if W.device.type == "mps" else torch.float64
+    W, delta = W.detach().to(work), delta.detach().to(work)
+    U, _, Vh = torch.linalg.svd(delta, full_matrices=False)
+    Uw, Sw, Vwh = torch.linalg.svd(W, full_matrices=False)
+    gen = as_generator(generator)
+    Qu = torch.linalg.qr(torch.randn(W.shape[0], r, generator=gen, dtype=torch.float64, device=gen.device))[0]
+    Qv = torch.linalg.qr(torch.randn(W.shape[1], r, generator=gen, dtype=torch.float64, device=gen.device))[0]
+    Qu, Qv = Qu.to(W.device, work), Qv.to(W.device, work)
+    on_delta = float(torch.linalg.matrix_norm(U[:, :r].T @ W @ Vh[:r].T))
+    out = {"delta": float(torch.linalg.matrix_norm(delta)), "W": float(torch.linalg.matrix_norm(W)),
+           "W on delta": on_delta, "W on W's top r": float(torch.linalg.vector_norm(Sw[:r])),
+           "W on random": float(torch.linalg.matrix_norm(Qu.T @ W @ Qv))}
+    out["amplification"] = out["delta"] / on_delta if on_delta > 0 else float("inf")
+    return out
+
+
+# ----------------------------------------------------------------------------- memory (lesson 06, Eq. (7))
+
+def training_state_bytes(model: nn.Module, optimizer: torch.optim.Optimizer | None = None) -> dict:
+    """Bytes a training step keeps between steps (lesson 06, Eq. (7)), counted from the tensors:
+
+    * ``"parameters"``: every parameter of ``model``, frozen or not;
+    * ``"gradients"``: the ``.grad`` tensors that exist (trainable parameters after a backward pass);
+    * ``"optimizer"``: every tensor in ``optimizer.state`` (Adam: two moment estimates per trained
+      parameter, plus a scalar step counter per parameter tensor); 0 without an optimizer;
+    * ``"total"``: their sum.
+
+    Shared tensors are counted once. The activations a step saves for its backward pass are not
+    kept between steps; :func:`step_peak_bytes` measures them with everything else a step allocates.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}.")
+
+    def nbytes(tensors):
+        seen, total = set(), 0
+        for t in tensors:
+            key = (t.untyped_storage().data_ptr(), t.storage_offset(), t.numel(), t.dtype)
+            if key not in seen:
+                seen.add(key)
+                total += t.numel() * t.element_size()
+        return total
+
+    params = list(model.parameters())
+    out = {"parameters": nbytes(params), "gradients": nbytes([p.grad for p in params if p.grad is not None])}
+    state = [] if optimizer is None else [v for st in optimizer.state.values() for v in st.values()
+                                           if isinstance(v, torch.Tensor)]
+    out["optimizer"] = nbytes(state)
+    out["total"] = out["parameters"] + out["gradients"] + out["optimizer"]
+    return out
+
+
+def step_peak_bytes(step: Callable[[], object]) -> int:
+    """The most memory that one call of ``step()`` (e.g. a training step: forward, backward, optimiser
+    update) allocates at one time *above what was allocated before the call*, in bytes.
+
+    Measured with ``torch.profiler`` (``profile_memory=True``) on the CPU: the profiler records every
+    allocation and release of the CPU allocator with its running total. ``step()`` is called twice
+    under the profiler — the first call makes sure that every tensor the second one releases was
+    allocated under the profiler, so that its release is counted — and the result is the peak of the
+    running total during the second call minus its value when that call starts. This counts the
+    activations saved for the backward pass, the gradients, the optimiser's temporaries and every
+    intermediate tensor, not memory held outside torch's allocator. On a CUDA device use
+    ``torch.cuda.max_memory_allocated`` instead; this function measures CPU tensors only.
+    """
+    import json
+    import os
+    import sys
+    import tempfile
+    import warnings
+
+    from torch.profiler import ProfilerActivity, profile, record_function
+
+    if not callable(step):
+        raise TypeError(f"step must be a function step() -> anything, got {type(step).__name__}.")
+    with _quiet_native_stderr(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+            step()
+            with record_function("step_peak_bytes: measured call"):
+                step()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "trace.json")
+        prof.export_chrome_trace(path)
+        with open(path) as fh:
+            events = json.load(fh)["traceEvents"]
+    marks = [e for e in events if e.get("name") == "step_peak_bytes: measured call" and "dur" in e]
+    if not marks:                     # pragma: no cover - the profiler always records the range
+        print("step_peak_bytes: the profiler recorded no range; returning 0", file=sys.stderr)
+        return 0
+    t0, t1 = marks[0]["ts"], marks[0]["ts"] + marks[0]["dur"]
+    mem = sorted((e for e in events if e.get("name") == "[memory]" and "Total Allocated" in e.get("args", {})),
+                 key=lambda e: e["ts"])
+    inside = [e for e in mem if t0 <= e["ts"] <= t1]
+    if not inside:
+        return 0
+    before = [e for e in mem if e["ts"] < t0]
+    start = before[-1]["args"]["Total Allocated"] if before else inside[0]["args"]["Total Allocated"] - inside[0]["args"]["Bytes"]
+    return int(max(0, max(e["args"]["Total Allocated"] for e in inside) - start))
+
+
+class _quiet_native_stderr:
+    """Drop the profiler's native notices ("Memory block of unknown size ...", "profiler_start") that
+    torch writes straight to file descriptors 1 and 2; every other line written there is passed on."""
+
+    NOTICES = ("Memory block of unknown size", "profiler_start", "profiler_stop")
+
+    def __enter__(self):
+        import os
+        import tempfile
+        self._saved = []
+        for fd in (1, 2):
+            try:
+                tmp = tempfile.TemporaryFile(mode="w+b")
+                self._saved.append((fd, os.dup(fd), tmp))
+                os.dup2(tmp.fileno(), fd)
+            except OSError:           # pragma: no cover - no such descriptor (embedded interpreters)
+                pass
+        return self
+
+    def __exit__(self, *exc):
+        import os
+        import sys
+        for fd, saved, tmp in self._saved:
+            try:
+                (sys.stdout if fd == 1 else sys.stderr).flush()
+            except Exception:         # pragma: no cover
+                pass
+            os.dup2(saved, fd)
+            os.close(saved)
+            tmp.seek(0)
+            text = tmp.read().decode(errors="replace")
+            tmp.close()
+            kept = [ln for ln in text.splitlines() if ln and not any(n in ln for n in self.NOTICES)]
+            if kept:
+                print("\n".join(kept), file=sys.stdout if fd == 1 else sys.stderr)
+        return False

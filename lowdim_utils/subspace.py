@@ -258,6 +258,23 @@ class SweepResult:
                 return d
         return None
 
+    @property
+    def dint_interpolated(self):
+        """``d_int`` between the grid points (``dims`` ascending): the first swept ``d`` that reaches
+        ``fraction · baseline`` and the one before it are joined by a straight line in
+        ``(log d, accuracy)``, and the float ``d`` where that line crosses the target is returned.
+        The first swept ``d`` itself if it already reaches the target; None if no ``d`` does.
+        It removes the grid's rounding (a crossing between 100 and 125 is not reported as 125)
+        but not the noise of each run."""
+        for i, (d, a) in enumerate(zip(self.dims, self.accuracies)):
+            if a >= self.target:
+                if i == 0:
+                    return float(d)
+                d0, a0 = self.dims[i - 1], self.accuracies[i - 1]
+                t = (self.target - a0) / (a - a0)      # a0 < target <= a, so 0 < t <= 1
+                return float(math.exp(math.log(d0) + t * (math.log(d) - math.log(d0))))
+        return None
+
 
 def dint_sweep(make_model, dims, X_train, y_train, X_test, y_test, *, projection: str = "dense",
                steps: int = 300, lr: float = 0.05, baseline_steps: int | None = None, baseline_lr: float = 1e-2,

@@ -1,14 +1,15 @@
 """Solutions to the exercises of lesson 05 (intrinsic dimension)."""
 import numpy as np
 
+from lowdim_utils.neighbors import knn
 
-def pca_dimension_np(X, threshold=0.9):
-    """Exercise 05.pca_dim: the smallest k whose top-k principal directions explain at least
-    `threshold` of the variance of X (n, D)."""
-    Xc = X - X.mean(axis=0)
-    s = np.linalg.svd(Xc, compute_uv=False)
-    cum = np.cumsum(s**2) / np.sum(s**2)
-    return min(int(np.searchsorted(cum, threshold)) + 1, len(s))
+
+def twonn_censored(log_mu, n):
+    """Exercise 05.censored: the bias-corrected maximum-likelihood estimate of d from the m smallest
+    of n log-ratios log(r2/r1) (sorted ascending), a censored sample of Exp(d) variables."""
+    m = len(log_mu)
+    total = np.sum(log_mu) + (n - m) * log_mu[-1]   # the total time on test T
+    return float((m - 1) / total)                    # the MLE m / T is biased up by m / (m - 1)
 
 
 def _sq_distances(X):
@@ -39,3 +40,15 @@ def mle_np(X, k):
     S = np.sum(np.log(T[:, -1:] / T[:, :-1]), axis=1)                      # sum_{j<k} log(T_k / T_j)
     inverse_local = S / (k - 1)                                            # 1 / m_k(x_i)
     return float(1.0 / np.mean(inverse_local))
+
+
+def smallest_good_k(X, d, tol=0.1, k_max=150):
+    """Exercise 05.scale: the smallest k in 2..k_max whose estimate (7) is within tol*d of d (None if none)."""
+    k_max = min(k_max, len(X) - 1)
+    logT = np.log(knn(X, k_max)[0].double().cpu().numpy())     # (n, k_max), one neighbour search
+    csum = np.cumsum(logT, axis=1)
+    for k in range(2, k_max + 1):
+        S = (k - 1) * logT[:, k - 1] - csum[:, k - 2]            # sum_{j<k} log(T_k / T_j), every point
+        if abs((k - 1) / S.mean() - d) <= tol * d:                # Eq. (7)
+            return k
+    return None

@@ -12,12 +12,32 @@ def lora_forward(x, W0, b0, A, B, alpha):
     return x @ W0.T + b0 + (alpha / r) * ((x @ A.T) @ B.T)
 
 
-def lora_grads(G, A, B, scaling):
-    """Exercise 06.grads: the gradients of the loss with respect to A (r, d_in) and B (d_out, r),
-    given G = dL/dW (d_out, d_in) for the effective weight W = W0 + scaling·B A."""
-    grad_A = scaling * B.T @ G
-    grad_B = scaling * G @ A.T
-    return grad_A, grad_B
+def largest_rank(shapes, budget_bytes, bytes_per_number=4):
+    """Exercise 06.memory: the largest rank r whose LoRA training state (frozen weights and biases,
+    plus A and B with their gradients and Adam's two moments) fits in budget_bytes; None if r = 1 does not."""
+    frozen = sum(d_out * d_in + d_out for d_out, d_in in shapes)         # weights and biases, stored once
+    per_rank = sum(d_out + d_in for d_out, d_in in shapes)               # numbers of A and B per unit of rank
+    # bytes(r) = b (frozen + 4 r per_rank): parameter, gradient and two Adam moments per trained number
+    r = (budget_bytes // bytes_per_number - frozen) // (4 * per_rank)
+    r = min(r, min(min(s) for s in shapes))
+    return int(r) if r >= 1 else None
+
+
+def allocate_ranks(spectra, costs, budget):
+    """Exercise 06.allocate: ranks per layer within a budget of trainable numbers that keep as much of
+    the updates' energy (squared singular values) as possible: greedy by energy per number."""
+    ranks = [0] * len(spectra)
+    left = budget
+    while True:
+        best, best_gain = None, 0.0
+        for layer, (sv, cost) in enumerate(zip(spectra, costs)):
+            r = ranks[layer]
+            if r < len(sv) and cost <= left and sv[r] ** 2 / cost > best_gain:
+                best, best_gain = layer, sv[r] ** 2 / cost
+        if best is None:
+            return ranks
+        ranks[best] += 1
+        left -= costs[best]
 
 
 def intruder_dimensions(W0, W, k=10, eps=0.5):

@@ -6,6 +6,7 @@ import torch
 
 from conftest import ROOT, require_oracle
 from lowdim_utils import intrinsic as I
+from lowdim_utils.neighbors import knn
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,58 @@ def test_against_numpy_solutions(sphere2):
     spec.loader.exec_module(sol)
     assert sol.twonn_np(sphere2) == pytest.approx(I.twonn(sphere2), rel=1e-10)
     assert sol.mle_np(sphere2, 12) == pytest.approx(I.mle_dimension(sphere2, 12), rel=1e-10)
-    assert sol.pca_dimension_np(sphere2, 0.9) == I.pca_dimension(sphere2, 0.9)
+    r = knn(sphere2, 2)[0].double().numpy()
+    log_mu = np.sort(np.log(r[:, 1] / r[:, 0]))[: int(0.9 * len(sphere2))]
+    assert sol.twonn_censored(log_mu, len(sphere2)) == pytest.approx(I.twonn(sphere2, method="mle"), rel=1e-12)
+
+
+# ------------------------------------------------------------------ estimators from distances, the periodic torus
+
+def test_from_distances_equals_the_estimators_on_points(sphere2):
+    T = knn(sphere2, 12)[0]
+    assert I.twonn_from_distances(T) == pytest.approx(I.twonn(sphere2), rel=1e-12)
+    assert I.twonn_from_distances(T[:, :2], method="mle") == pytest.approx(I.twonn(sphere2, method="mle"), rel=1e-12)
+    assert I.mle_from_distances(T) == pytest.approx(I.mle_dimension(sphere2, 12), rel=1e-12)
+    assert I.mle_from_distances(T, average="mean") == pytest.approx(I.mle_dimension(sphere2, 12, average="mean"))
+    d, local = I.mle_from_distances(T, return_local=True)
+    assert local.shape == (len(sphere2),) and d == pytest.approx(1 / np.mean(1 / local.numpy()))
+
+
+def test_periodic_knn_matches_brute_force():
+    rng = np.random.default_rng(0)
+    U = rng.uniform(size=(300, 3)) * 2.0
+    diff = np.abs(U[:, None, :] - U[None, :, :])
+    diff = np.minimum(diff, 2.0 - diff)
+    D = np.sqrt((diff**2).sum(-1))
+    np.fill_diagonal(D, np.inf)
+    want = np.sort(D, axis=1)[:, :5]
+    dist, idx = I.periodic_knn(U, 5, period=2.0, chunk_size=37)     # blocks that do not divide n
+    np.testing.assert_allclose(dist.numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(D[np.arange(300)[:, None], idx.numpy()], want, rtol=1e-12)
+    # points outside [0, period) are reduced modulo the period
+    d2, _ = I.periodic_knn(U + 2.0 * rng.integers(-3, 3, size=U.shape), 5, period=2.0)
+    np.testing.assert_allclose(d2.numpy(), want, rtol=1e-9)
+
+
+@pytest.mark.parametrize("d", [2, 5, 10])
+def test_uniform_points_on_the_periodic_cube_have_their_dimension(d):
+    # no boundary and no curvature: the estimators are right even where the cube and the torus are not
+    U = np.random.default_rng(d).uniform(size=(2000, d))
+    T, _ = I.periodic_knn(U, 20)
+    assert abs(I.twonn_from_distances(T) - d) <= 0.05 * d
+    assert abs(I.mle_from_distances(T) - d) <= 0.05 * d
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: I.twonn_from_distances(np.ones((10, 1))), "r must have at least 2 columns"),
+    (lambda: I.twonn_from_distances(np.array([[2.0, 1.0]] * 10)), "sorted ascending"),
+    (lambda: I.mle_from_distances(-np.ones((10, 3))), "T must hold distances"),
+    (lambda: I.periodic_knn(np.random.rand(10, 2), 10), "k must"),
+    (lambda: I.periodic_knn(np.random.rand(10, 2), 3, period=0), "period must be"),
+])
+def test_distance_inputs_are_validated(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
 
 
 # ------------------------------------------------------------------ invariances and dtypes

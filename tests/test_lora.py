@@ -311,3 +311,97 @@ def test_on_device(device):
     assert out.device.type == device.type
     lora.merge_all(model)
     torch.testing.assert_close(model(x), out)
+
+
+# ------------------------------------------------------------------ analysis: subspace similarity, amplification
+
+def test_subspace_similarity_closed_forms():
+    g = torch.Generator().manual_seed(0)
+    Q = torch.linalg.qr(torch.randn(40, 40, generator=g, dtype=torch.float64))[0]
+    A1 = torch.diag(torch.tensor([3.0, 2.0, 1.0], dtype=torch.float64)) @ Q[:, :3].T        # rows span Q[:, :3]
+    A2 = torch.diag(torch.tensor([5.0, 4.0, 3.0, 2.0, 1.0], dtype=torch.float64)) @ Q[:, [0, 1, 2, 7, 8]].T
+    assert lora.subspace_similarity(A1, A1) == pytest.approx(1.0)
+    assert lora.subspace_similarity(A1, A2, 3, 5) == pytest.approx(1.0)         # span(A1) inside span(A2)
+    assert lora.subspace_similarity(A1, A2, 1, 1) == pytest.approx(1.0)         # the top directions coincide
+    A3 = Q[:, 20:24].T
+    assert lora.subspace_similarity(A1, A3) == pytest.approx(0.0, abs=1e-12)    # orthogonal spans
+    # left singular vectors: B (d_out, r) compared on the output side
+    B1, B2 = A1.T, A2.T
+    assert lora.subspace_similarity(B1, B2, 3, 5, side="left") == pytest.approx(1.0)
+    # random directions: about j / dim on average
+    sims = [lora.subspace_similarity(torch.randn(2, 200, generator=g), torch.randn(10, 200, generator=g), 2, 10)
+            for _ in range(50)]
+    assert 0.02 < sum(sims) / len(sims) < 0.09
+
+
+def test_amplification_closed_form():
+    g = torch.Generator().manual_seed(1)
+    U = torch.linalg.qr(torch.randn(30, 30, generator=g, dtype=torch.float64))[0]
+    V = torch.linalg.qr(torch.randn(20, 20, generator=g, dtype=torch.float64))[0]
+    S = torch.linspace(10.0, 1.0, 20, dtype=torch.float64)
+    W = (U[:, :20] * S) @ V.T
+    # an update along W's 19th and 20th singular pairs (singular values 1.47 and 1.0), of norm 5
+    delta = 5.0 * torch.outer(U[:, 19], V[:, 19]) + 3.0 * torch.outer(U[:, 18], V[:, 18])
+    out = lora.amplification(W, delta, 2, generator=0)
+    assert out["delta"] == pytest.approx((25 + 9) ** 0.5)
+    assert out["W on delta"] == pytest.approx(float(torch.linalg.vector_norm(S[18:])))
+    assert out["W on W's top r"] == pytest.approx(float(torch.linalg.vector_norm(S[:2])))
+    assert out["amplification"] == pytest.approx(out["delta"] / out["W on delta"])
+    assert 0 < out["W on random"] < out["W on W's top r"]
+    assert out["W"] == pytest.approx(float(torch.linalg.vector_norm(S)))
+
+
+def test_analysis_bad_inputs():
+    with pytest.raises(ValueError, match="same space"):
+        lora.subspace_similarity(torch.randn(2, 5), torch.randn(2, 6))
+    with pytest.raises(ValueError, match="side must be one of"):
+        lora.subspace_similarity(torch.randn(2, 5), torch.randn(2, 5), side="top")
+    with pytest.raises(ValueError, match="i must"):
+        lora.subspace_similarity(torch.randn(2, 5), torch.randn(2, 5), 3, 1)
+    with pytest.raises(ValueError, match="delta must have W's shape"):
+        lora.amplification(torch.randn(4, 5), torch.randn(5, 4), 1)
+    with pytest.raises(ValueError, match="r must"):
+        lora.amplification(torch.randn(4, 5), torch.randn(4, 5), 5)
+
+
+# ------------------------------------------------------------------ memory
+
+def test_training_state_bytes_counts_parameters_gradients_and_adam_state():
+    net = nn.Sequential(nn.Linear(30, 20), nn.ReLU(), nn.Linear(20, 10))      # float32
+    lora.apply_lora(net, 3, 6, target=["0"], trainable=["2"])
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
+    assert lora.training_state_bytes(net, opt)["optimizer"] == 0               # no step yet
+    net(torch.randn(8, 30)).sum().backward()
+    opt.step()
+    out = lora.training_state_bytes(net, opt)
+    n_all = 30 * 20 + 20 + 3 * (30 + 20) + 20 * 10 + 10
+    n_train = 3 * (30 + 20) + 20 * 10 + 10
+    assert out["parameters"] == 4 * n_all
+    assert out["gradients"] == 4 * n_train
+    n_tensors = 4                                                              # lora_A, lora_B, head weight, head bias
+    assert out["optimizer"] == 4 * 2 * n_train + 4 * n_tensors                 # two moments + a float32 step each
+    assert out["total"] == out["parameters"] + out["gradients"] + out["optimizer"]
+    assert lora.training_state_bytes(net)["optimizer"] == 0
+    with pytest.raises(TypeError, match="optimizer must be"):
+        lora.training_state_bytes(net, "adam")
+
+
+def test_step_peak_bytes_sees_the_activations(capfd):
+    torch.manual_seed(0)
+    x = torch.randn(512, 256)
+    layer = nn.Linear(256, 256)
+    opt = torch.optim.SGD(layer.parameters(), lr=0.1)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        (layer(x) ** 2).mean().backward()
+        opt.step()
+
+    step()
+    peak = lora.step_peak_bytes(step)
+    # at least the (512, 256) float32 output and its square (0.5 MiB each) exist at one time
+    assert 2 * 512 * 256 * 4 <= peak < 64 * 2**20
+    assert lora.step_peak_bytes(lambda: None) == 0
+    assert "Memory block of unknown size" not in capfd.readouterr().err
+    with pytest.raises(TypeError, match="step must be"):
+        lora.step_peak_bytes(3)

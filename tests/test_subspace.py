@@ -163,3 +163,16 @@ def test_bad_labels_and_sweep_arguments():
     with pytest.raises(ValueError, match=r"z must be a tensor of shape \(4,\)"):
         sub.projection(torch.zeros(5))
     assert math.isfinite(T.accuracy(sub, X, y))
+
+
+def test_dint_interpolated_between_grid_points():
+    from lowdim_utils.subspace import SweepResult
+    r = SweepResult([10, 20, 40], [0.5, 0.7, 0.9], baseline=1.0, n_params=100, fraction=0.8, projection="dense")
+    assert r.dint == 40
+    # the target 0.8 is half-way from 0.7 to 0.9: half-way between 20 and 40 on a log scale
+    assert r.dint_interpolated == pytest.approx(20 * 2 ** 0.5)
+    assert SweepResult([10, 20], [0.9, 0.95], 1.0, 100, 0.8, "dense").dint_interpolated == 10.0
+    assert SweepResult([10, 20], [0.1, 0.2], 1.0, 100, 0.8, "dense").dint_interpolated is None
+    # a dip after the first crossing does not matter: the first crossing counts
+    r = SweepResult([10, 20, 40, 80], [0.5, 0.85, 0.75, 0.9], 1.0, 100, 0.8, "dense")
+    assert r.dint == 20 and 10 < r.dint_interpolated < 20

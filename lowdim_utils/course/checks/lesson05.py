@@ -1,9 +1,10 @@
 """Checks of lesson 05's exercises (intrinsic dimension).
 
-References: the course library — :func:`lowdim_utils.intrinsic.pca_dimension`,
-:func:`~lowdim_utils.intrinsic.explained_variance_ratio`, :func:`~lowdim_utils.intrinsic.twonn` and
-:func:`~lowdim_utils.intrinsic.mle_dimension`, tested in ``tests/test_intrinsic.py`` — plus data of
-known dimension and invariance to translating the data.
+References: the course library — :func:`lowdim_utils.intrinsic.twonn`,
+:func:`~lowdim_utils.intrinsic.mle_dimension` and :func:`~lowdim_utils.intrinsic.mle_from_distances`,
+tested in ``tests/test_intrinsic.py`` — plus data of known dimension, simulated exponential samples
+(05.censored: an unbiased estimator must be right on average) and the property asked for (05.scale:
+the returned k is within the tolerance and no smaller one is).
 """
 import numpy as np
 
@@ -31,12 +32,6 @@ def _cube(seed, n=400, d=4, D=10):
     return _embed(rng.uniform(size=(n, d)) * 5.0, D, rng)
 
 
-def _anisotropic(seed, n=200, D=15):
-    rng = np.random.default_rng(seed)
-    scales = 2.0 ** -np.arange(D)              # variances 1, 1/4, 1/16, ...: well separated
-    return rng.standard_normal((n, D)) * scales @ np.linalg.qr(rng.standard_normal((D, D)))[0] + 4.0
-
-
 def _scalar(out, what):
     if isinstance(out, np.ndarray) and out.size == 1:
         out = out.reshape(())[()]
@@ -57,60 +52,10 @@ def _call(f, X, *args):
     return out, np.array_equal(X, X0)
 
 
-_INPLACE = ("your function modified its input X in place: centre a new array and leave the caller's X as it "
-            "was (no in-place subtraction on X).")
+_INPLACE = ("your function modified its input in place: work on a new array and leave the caller's data as "
+            "they were (no in-place subtraction or sorting).")
 _SELF = ("Is each point excluded from its own neighbours (its distance to itself, 0, must not count as a "
          "nearest neighbour)?")
-
-
-# ----------------------------------------------------------------------------- 05.pca_dim
-
-_PCA_DIM = ("returns a whole number and leaves X unchanged", "does not depend on where the data sit (translation)",
-            "matches lowdim_utils.intrinsic.pca_dimension")
-
-
-@exercise("05.pca_dim", lesson=LESSON, function="pca_dimension_np", title="PCA dimension",
-          parts=dict(zip(_PCA_DIM, (1, 1, 2))))
-def _test_pca_dim(f):
-    from ...intrinsic import explained_variance_ratio, pca_dimension
-    runs = []
-    for seed in range(3):
-        X = _anisotropic(seed)
-        for threshold in (0.5, 0.9, 0.99, 0.999):
-            out, unchanged = _call(f, X, threshold)
-            shifted, _ = _call(f, X + 50.0 * np.linspace(-1, 1, X.shape[1]), threshold)
-            runs.append((X, threshold, out, unchanged, shifted))
-
-    def count(out, threshold):
-        got = _scalar(out, f"pca_dimension_np(X, {threshold})")
-        expect(got == int(got), f"the dimension should be a whole number of directions, got {got}.")
-        return int(got)
-
-    with part(_PCA_DIM[0]):
-        expect(all(r[3] for r in runs), _INPLACE)
-        for _, threshold, out, _, shifted in runs:
-            count(out, threshold), count(shifted, threshold)
-    with part(_PCA_DIM[1]):
-        for _, threshold, out, _, shifted in runs:
-            a, b = later(count, out, threshold), later(count, shifted, threshold)
-            expect(a == b, f"for threshold={threshold} you return {a} directions, but {b} once every point is "
-                           "moved by the same vector: the variance (and the dimension) does not depend on where the "
-                           "data sit. Did you centre X (subtract the column means) before the SVD?")
-    with part(_PCA_DIM[2]):
-        for X, threshold, out, _, _ in runs:
-            got, want = later(count, out, threshold), pca_dimension(X, threshold)
-            if got != want:
-                cum = np.cumsum(explained_variance_ratio(X).numpy())
-                hint = (f" The top {want} directions explain {cum[want - 1]:.4f} of the variance, the top "
-                        f"{want - 1} only {cum[want - 2]:.4f}." if want > 1 else
-                        f" The first direction alone explains {cum[0]:.4f} of the variance.")
-                if got == want - 1:
-                    hint += (" You are one short: k counts directions, so the first index where the cumulative "
-                             "ratio reaches the threshold is k − 1.")
-                elif 1 <= got <= len(cum):
-                    hint += (f" By PCA's measure your {got} directions explain {cum[got - 1]:.4f}: the variance "
-                             "along a direction is its *squared* singular value (of the centred data).")
-                raise Feedback(f"for threshold={threshold} you return {got} directions, expected {want}.{hint}")
 
 
 # ----------------------------------------------------------------------------- 05.twonn
@@ -225,3 +170,150 @@ def _test_mle(f):
             elif np.isclose(got, (k - 2) / (k - 1) * want, rtol=1e-4):
                 hint = " Normalise by k − 1 (the estimator of Eq. (6)), not k − 2."
             raise Feedback(f"with k={k} your estimate is {got:.4f}, expected {want:.4f}.{hint}")
+
+
+# ----------------------------------------------------------------------------- 05.censored
+
+def _exp_censored(d, n, m, reps, seed):
+    """``reps`` samples: the m smallest of n Exp(d) variables, sorted ascending (reps, m)."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.exponential(1.0 / d, size=(reps, n)), axis=1)[:, :m]
+
+
+_CENSORED = ("returns a positive number and leaves log_mu unchanged",
+             "is unbiased: its mean over simulated censored samples is within 3% of d",
+             "matches lowdim_utils.intrinsic.twonn(X, method='mle') on data")
+
+
+@exercise("05.censored", lesson=LESSON, function="twonn_censored", title="censored maximum likelihood",
+          parts=dict(zip(_CENSORED, (1, 2, 1))), timeout=60)
+def _test_censored(f):
+    from ...intrinsic import twonn
+    from ...neighbors import knn
+    sims = []
+    for d, n, m, seed in ((2.0, 20, 10, 0), (5.0, 30, 8, 1)):
+        samples = _exp_censored(d, n, m, 3000, seed)
+        sims.append((d, n, m, samples, [f(x.copy(), n) for x in samples]))
+    data = []
+    for X, true_d in [(_sphere(6, n=400), 2), (_cube(7), 4)]:
+        r = knn(X, 2)[0].double().numpy()
+        log_mu = np.sort(np.log(r[:, 1] / r[:, 0]))[: int(0.9 * len(X))]
+        out, unchanged = _call(f, log_mu, len(X))
+        data.append((X, log_mu, out, unchanged))
+
+    def estimate(out):
+        got = _scalar(out, "twonn_censored(log_mu, n)")
+        expect(got > 0, f"your estimate is {got:.4g}; a dimension is positive: the log-ratios are >= 0 and so is "
+                        "their total.")
+        return got
+
+    with part(_CENSORED[0]):
+        expect(all(u for *_, u in data), _INPLACE)
+        for *_, outs in sims:
+            for out in outs[:20]:
+                estimate(out)
+        for _, _, out, _ in data:
+            estimate(out)
+    with part(_CENSORED[1]):
+        for d, n, m, samples, outs in sims:
+            mean = float(np.mean([later(estimate, o) for o in outs]))
+            ratio = mean / d
+            if abs(ratio - 1) <= 0.03:
+                continue
+            hint = ""
+            if abs(ratio - m / (m - 1)) < 0.03:
+                hint = (f" That is the maximum-likelihood estimate m/T: it is biased up by m/(m − 1) = "
+                        f"{m / (m - 1):.3f}. Compute E[1/T] from the Gamma law of T and correct the numerator.")
+            elif ratio > 1.3:
+                hint = (" Much too high: did you leave out the censored values? The n − m unobserved values all "
+                        "exceed x_(m), which adds (n − m)·x_(m) to the total T.")
+            elif ratio < 1:
+                hint = " Too low: check the numerator (the unbiased estimator is not (m − 2)/T nor (n − 1)/T)."
+            raise Feedback(f"over {len(outs)} simulated samples (the {m} smallest of {n} Exp({d:g}) values) the mean "
+                           f"of your estimates is {mean:.3f}, {ratio:.3f} times the true d = {d:g}; an unbiased "
+                           f"estimator is right on average (within 3%).{hint}")
+    with part(_CENSORED[2]):
+        for X, log_mu, out, _ in data:
+            got, want = later(estimate, out), twonn(X, method="mle")
+            expect(np.isclose(got, want, rtol=1e-9),
+                   f"on {len(X)} points your estimate is {got:.6f}, lowdim_utils.intrinsic.twonn(X, method='mle') "
+                   f"gives {want:.6f} (the bias-corrected MLE of Eq. (5) with m = {len(log_mu)} kept of n = {len(X)}).")
+
+
+# ----------------------------------------------------------------------------- 05.scale
+
+def _scale_sets():
+    """(description, X, true d, tol, k_max): noisy and clean manifolds; the last has no good k."""
+    from ...intrinsic import manifold_sample
+    roll = manifold_sample("swiss_roll", 1200, 2, ambient=10, generator=11).numpy()
+    noise = np.random.default_rng(12).standard_normal(roll.shape)
+    sphere = manifold_sample("sphere", 1000, 3, ambient=12, generator=13).numpy()
+    snoise = np.random.default_rng(14).standard_normal(sphere.shape)
+    return [("a swiss roll in R^10 with noise sigma = 0.02", roll + 0.02 * noise, 2, 0.1, 150),
+            ("a swiss roll in R^10 with noise sigma = 0.01", roll + 0.01 * noise, 2, 0.05, 150),
+            ("the sphere S^3 in R^12 with noise sigma = 0.03", sphere + 0.03 * snoise, 3, 0.1, 120),
+            ("the clean sphere S^3 in R^12", sphere, 3, 0.02, 120),
+            ("a swiss roll in R^10 with noise sigma = 0.05 (no good k up to 150)", roll + 0.05 * noise, 2, 0.1, 150)]
+
+
+def _mle_curve_oracle(X, k_max):
+    """The estimate (7) for every k = 2..k_max (index k − 2), by the course library."""
+    from ...intrinsic import mle_from_distances
+    from ...neighbors import knn
+    T = knn(X, k_max)[0]
+    return np.array([mle_from_distances(T[:, :k]) for k in range(2, k_max + 1)])
+
+
+_SCALE = ("returns an int k in 2..k_max, or None", "the estimate at your k is within the tolerance",
+          "no smaller k is within the tolerance", "returns None when no k is within the tolerance")
+
+
+@exercise("05.scale", lesson=LESSON, function="smallest_good_k", title="the scale that sees the manifold",
+          parts=dict(zip(_SCALE, (1, 1, 1, 1))), timeout=120)
+def _test_scale(f):
+    cases = []
+    for what, X, d, tol, k_max in _scale_sets():
+        out, unchanged = _call(f, X, d, tol, k_max)
+        good = np.abs(_mle_curve_oracle(X, k_max) - d) <= tol * d
+        cases.append((what, d, tol, k_max, good, out, unchanged))
+
+    def value(out, k_max):
+        if out is None:
+            return None
+        if isinstance(out, np.ndarray) and out.size == 1:
+            out = out.reshape(())[()]
+        expect(isinstance(out, (int, np.integer)) and not isinstance(out, bool),
+               f"return an int k (or None), got {type(out).__name__} {out!r}.")
+        expect(2 <= int(out) <= k_max, f"k = {int(out)} is outside 2..k_max = {k_max}.")
+        return int(out)
+
+    with part(_SCALE[0]):
+        expect(all(c[-1] for c in cases), _INPLACE)
+        for *_, k_max, _, out, _ in cases:
+            value(out, k_max)
+    with part(_SCALE[1]):
+        for what, d, tol, k_max, good, out, _ in cases:
+            k = later(value, out, k_max)
+            if k is None:
+                if good.any():
+                    raise Feedback(f"on {what} you return None, but k = {2 + int(np.argmax(good))} has an estimate "
+                                   f"within {tol:g}·d of d = {d}.")
+                continue
+            if not good[k - 2]:
+                raise Feedback(f"on {what} the estimate (7) at your k = {k} is not within {tol:g}·d of d = {d} "
+                               f"(|m_k − d| > {tol * d:g}). Is your estimate Eq. (7), the inverse of the mean of the "
+                               "inverse local estimates, and is k the number of neighbours (T_1..T_k, the point "
+                               "itself excluded)?")
+    with part(_SCALE[2]):
+        for what, d, tol, k_max, good, out, _ in cases:
+            k = later(value, out, k_max)
+            if k is not None and good[: k - 2].any():
+                first = 2 + int(np.argmax(good))
+                raise Feedback(f"on {what} you return k = {k}, but the smaller k = {first} already has an estimate "
+                               f"within {tol:g}·d of d = {d}: return the *smallest* such k, not the best one.")
+    with part(_SCALE[3]):
+        for what, d, tol, k_max, good, out, _ in cases:
+            k = later(value, out, k_max)
+            if not good.any() and k is not None:
+                raise Feedback(f"on {what} no k up to {k_max} has an estimate within {tol:g}·d of d = {d}, but you "
+                               f"return {k}: return None then.")

@@ -1,8 +1,9 @@
 """Checks of lesson 06's exercises (low-rank adaptation).
 
-References: the course library's :class:`lowdim_utils.lora.LoRALinear` (its forward pass, and torch
-autograd through its effective weight for the gradients; tested in ``tests/test_lora.py``) and
-weight matrices built with known singular vectors (06.intruders).
+References: the course library's :class:`lowdim_utils.lora.LoRALinear` (its forward pass; tested in
+``tests/test_lora.py``), the bytes of the tensors of a LoRA model after an Adam step, measured (06.memory),
+the best allocation of a rank budget, found by enumeration (06.allocate), and weight matrices built with
+known singular vectors (06.intruders).
 """
 import numbers
 
@@ -106,57 +107,171 @@ def _test_forward(f):
                               "then through B — scaled by s = alpha / r with r = A.shape[0].")
 
 
-# ------------------------------------------------------------------ 06.grads
+# ------------------------------------------------------------------ 06.memory
 
-def _autograd_reference(G, A, B, s):
-    """dL/dA and dL/dB by torch autograd through LoRALinear's effective weight W = W0 + s·B A,
-    for the loss L(W) = Σ G ∘ W (linear in W, so dL/dW = G)."""
-    d_out, d_in = G.shape
-    r = A.shape[0]
-    layer = _lora_layer(torch.zeros(d_out, d_in, dtype=G.dtype), torch.zeros(d_out, dtype=G.dtype), A, B, s * r)
-    (G * layer.weight).sum().backward()
-    return layer.lora_A.grad.detach(), layer.lora_B.grad.detach()
+def _measured_state_bytes(shapes, r, dtype):
+    """Bytes of the parameters, gradients and Adam moments (exp_avg, exp_avg_sq) of linear layers of
+    the given shapes, each with a rank-r LoRA adapter, after one Adam step: measured on the tensors."""
+    from ...lora import LoRALinear
+    g = torch.Generator().manual_seed(0)
+    layers = torch.nn.ModuleList()
+    for d_out, d_in in shapes:
+        base = torch.nn.Linear(d_in, d_out, dtype=dtype)
+        layers.append(LoRALinear(base, r, alpha=float(r), generator=g))
+    trained = [p for p in layers.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(trained, lr=1e-3)
+    loss = sum(layer(torch.randn(3, layer.in_features, generator=g, dtype=dtype)).square().mean() for layer in layers)
+    loss.backward()
+    opt.step()
+    size = torch.empty((), dtype=dtype).element_size()
+    n = sum(p.numel() for p in layers.parameters()) + sum(p.grad.numel() for p in trained)
+    n += sum(st[key].numel() for st in opt.state.values() for key in ("exp_avg", "exp_avg_sq"))
+    return n * size
 
 
-_GRADS = ("returns (grad_A, grad_B) shaped like A and B", "grad_A matches autograd", "grad_B matches autograd")
+def _memory_cases():
+    """(description, shapes, budget, bytes_per_number, dtype, group)."""
+    f32, f64 = torch.float32, torch.float64
+    s1, s2 = [(30, 20), (20, 20)], [(64, 48)]
+    b3 = _measured_state_bytes(s1, 3, f32)
+    b5 = _measured_state_bytes(s2, 5, f64)
+    return [("two layers (30, 20) and (20, 20), budget = the bytes of rank 3", s1, b3, 4, f32, "fit"),
+            ("the same layers, budget one byte below the bytes of rank 3", s1, b3 - 1, 4, f32, "fit"),
+            ("one layer (64, 48) in float64 (8 bytes), budget = the bytes of rank 5", s2, b5, 8, f64, "fit"),
+            ("one layer (64, 48), a budget far above its largest rank 48", s2, 10**9, 4, f32, "fit"),
+            ("two layers (30, 20) and (20, 20), a budget below the frozen weights alone", s1,
+             _measured_state_bytes(s1, 1, f32) - 1, 4, f32, "none")]
 
 
-@exercise("06.grads", lesson=LESSON, function="lora_grads", title="gradients of A and B from the full gradient",
-          parts=dict(zip(_GRADS, (1, 1, 1))))
-def _test_grads(f):
-    runs = []
-    for seed, (d_in, d_out, r, s) in enumerate([(11, 5, 3, 2.0), (6, 6, 2, 0.5), (4, 9, 1, 3.0)]):
-        _, _, _, A, B = _layer(seed, 2, d_in, d_out, r)
-        G = torch.randn(d_out, d_in, generator=torch.Generator().manual_seed(100 + seed), dtype=torch.float64)
-        runs.append((G, A, B, s, f(G.clone(), A.clone(), B.clone(), s)))
+_MEMORY = ("returns an int or None", "the returned rank fits the budget", "it is the largest rank that fits",
+           "returns None when not even r = 1 fits")
 
-    def grads(A, B, out):
-        expect(isinstance(out, tuple) and len(out) == 2,
-               f"return a pair (grad_A, grad_B), got {type(out).__name__}"
-               + (f" of length {len(out)}" if isinstance(out, tuple) else "")
+
+@exercise("06.memory", lesson=LESSON, function="largest_rank", title="how large a rank fits", timeout=60,
+          parts=dict(zip(_MEMORY, (1, 1, 1, 1))))
+def _test_memory(f):
+    cases = [(what, shapes, budget, b, dtype, group, f(list(shapes), budget, b))
+             for what, shapes, budget, b, dtype, group in _memory_cases()]
+
+    def rank(out, shapes):
+        if out is None:
+            return None
+        if isinstance(out, (np.integer, torch.Tensor)) and not isinstance(out, bool):
+            out = int(out)
+        expect(isinstance(out, numbers.Integral) and not isinstance(out, bool),
+               f"return the rank as an int (or None), got {type(out).__name__} {out!r}"
                + (" (did you forget a `return`?)" if out is None else "") + ".")
-        return (expect_array(out[0], "grad_A", shape=tuple(A.shape)),
-                expect_array(out[1], "grad_B", shape=tuple(B.shape)))
+        expect(out >= 1, f"a rank is at least 1, got {out}; return None when not even r = 1 fits.")
+        top = min(min(s) for s in shapes)
+        expect(out <= top, f"r = {out} is larger than the largest possible rank min(d_out, d_in) = {top}.")
+        return int(out)
 
-    with part(_GRADS[0]):
-        for _, A, B, _, out in runs:
-            grads(A, B, out)
-    hints = {"grad_A": "By the chain rule through ΔW = s·B A, grad_A (shape (r, d_in), like A) combines G with B: "
-                       "check on which side of G the factor goes, and whether it is transposed.",
-             "grad_B": "By the chain rule through ΔW = s·B A, grad_B (shape (d_out, r), like B) combines G with A; "
-                       "with a square layer, a transposed G still fits the shapes but is wrong."}
-    for i, name in enumerate(("grad_A", "grad_B")):
-        with part(_GRADS[1 + i]):
-            for G, A, B, s, out in runs:
-                got = later(grads, A, B, out)[i]
-                ref = _autograd_reference(G, A, B, s)[i].numpy()
-                if np.allclose(got * s, ref):
-                    raise Feedback(f"{name} is missing the factor s = alpha/r: ΔW = s·B A, so the chain rule "
-                                   "brings one s.")
-                if np.allclose(got, ref * s):
-                    raise Feedback(f"{name} has the factor s twice; the chain rule through ΔW = s·B A brings it once.")
-                expect_close(got, ref, f"{name} (s = {s:g}, layer {tuple(G.shape)})", rtol=1e-10, atol=1e-12,
-                             hint=hints[name])
+    with part(_MEMORY[0]):
+        for what, shapes, budget, b, dtype, group, out in cases:
+            rank(out, shapes)
+    with part(_MEMORY[1]):
+        for what, shapes, budget, b, dtype, group, out in cases:
+            r = later(rank, out, shapes)
+            if r is None:
+                continue
+            used = _measured_state_bytes(shapes, r, dtype)
+            if used > budget:
+                raise Feedback(f"for {what}: at your r = {r} the model needs {used} bytes (measured after an Adam "
+                               f"step), more than the budget {budget}. Count every parameter (the frozen weights "
+                               "and biases too), the gradients of A and B, and Adam's two moments of A and B.")
+    with part(_MEMORY[2]):
+        for what, shapes, budget, b, dtype, group, out in cases:
+            r = later(rank, out, shapes)
+            top = min(min(s) for s in shapes)
+            if group != "fit" or (r is not None and r >= top):
+                continue
+            nxt = 1 if r is None else r + 1
+            used = _measured_state_bytes(shapes, nxt, dtype)
+            if used <= budget:
+                raise Feedback(f"for {what}: you return {r}, but r = {nxt} also fits ({used} bytes measured, budget "
+                               f"{budget}). Did you count something twice (Adam keeps two numbers per *trained* "
+                               "number, none for the frozen weights)?")
+    with part(_MEMORY[3]):
+        for what, shapes, budget, b, dtype, group, out in cases:
+            r = later(rank, out, shapes)
+            if group == "none" and r is not None:
+                raise Feedback(f"for {what}: even r = 1 does not fit, but you return {r}; return None then.")
+
+
+# ------------------------------------------------------------------ 06.allocate
+
+def _allocate_cases():
+    """(description, spectra, costs, budget)."""
+    i40, i30, i20 = np.arange(40), np.arange(30), np.arange(20)
+    two = [3.0 * 0.8 ** i40, 2.0 * 0.85 ** i30]
+    three = [4.0 * 0.7 ** i40, 1.5 * 0.95 ** i30, 2.5 * 0.8 ** i20]
+    return [("two layers with costs 912 and 256, budget 4672", two, [912, 256], 4672),
+            ("the same two layers, budget 2000", two, [912, 256], 2000),
+            ("three layers with costs 500, 120 and 300, budget 3000", three, [500, 120, 300], 3000),
+            ("three layers, budget 700", three, [500, 120, 300], 700),
+            ("two layers, a budget smaller than any rank", two, [912, 256], 100),
+            ("two layers, a budget that buys every rank", two, [912, 256], 10**7)]
+
+
+def _best_energy(spectra, costs, budget):
+    """The largest energy any allocation within the budget keeps: enumerate all layers but the last,
+    which then takes every rank it can afford (energies are non-negative)."""
+    import itertools
+    cum = [np.concatenate([[0.0], np.cumsum(np.asarray(s, float) ** 2)]) for s in spectra]
+    best = 0.0
+    for head in itertools.product(*[range(len(s) + 1) for s in spectra[:-1]]):
+        left = budget - sum(r * c for r, c in zip(head, costs))
+        if left < 0:
+            continue
+        last = min(len(spectra[-1]), left // costs[-1])
+        best = max(best, sum(c[r] for c, r in zip(cum, head)) + cum[-1][last])
+    return best
+
+
+_ALLOCATE = ("returns one whole, non-negative rank per layer", "stays within the budget",
+             "keeps at least 99% of the best achievable energy")
+
+
+@exercise("06.allocate", lesson=LESSON, function="allocate_ranks", title="spending a budget of ranks", timeout=60,
+          parts=dict(zip(_ALLOCATE, (1, 1, 2))))
+def _test_allocate(f):
+    cases = [(what, spectra, costs, budget, f([s.copy() for s in spectra], list(costs), budget))
+             for what, spectra, costs, budget in _allocate_cases()]
+
+    def ranks(out, spectra):
+        if isinstance(out, (np.ndarray, torch.Tensor)):
+            out = out.tolist()
+        expect(isinstance(out, (list, tuple)), f"return a list of ranks, got {type(out).__name__}"
+               + (" (did you forget a `return`?)" if out is None else "") + ".")
+        expect(len(out) == len(spectra), f"return one rank per layer: {len(spectra)} layers, got {len(out)} ranks.")
+        got = []
+        for r, s in zip(out, spectra):
+            expect(isinstance(r, (numbers.Integral, float, np.floating)) and not isinstance(r, bool) and float(r) == int(r),
+                   f"each rank must be a whole number, got {r!r}.")
+            expect(0 <= int(r) <= len(s), f"a rank must lie between 0 and the number of singular values ({len(s)}), "
+                                          f"got {int(r)}.")
+            got.append(int(r))
+        return got
+
+    with part(_ALLOCATE[0]):
+        for what, spectra, costs, budget, out in cases:
+            ranks(out, spectra)
+    with part(_ALLOCATE[1]):
+        for what, spectra, costs, budget, out in cases:
+            rs = later(ranks, out, spectra)
+            spent = sum(r * c for r, c in zip(rs, costs))
+            expect(spent <= budget, f"for {what}: your ranks {rs} cost {spent} trainable numbers, more than the "
+                                    f"budget {budget}. Only add a rank when its cost still fits.")
+    with part(_ALLOCATE[2]):
+        for what, spectra, costs, budget, out in cases:
+            rs = later(ranks, out, spectra)
+            kept = sum(float(np.sum(np.asarray(s[:r], float) ** 2)) for s, r in zip(spectra, rs))
+            best = _best_energy(spectra, costs, budget)
+            if best > 0 and kept < 0.99 * best:
+                raise Feedback(f"for {what}: your ranks {rs} keep {kept:.4f} of the energy, but {best:.4f} is "
+                               f"achievable within the budget ({kept / best:.1%}). A rank of a cheap layer can be worth "
+                               "more than one of an expensive layer even with a smaller singular value: compare the "
+                               "energy gained per trainable number.")
 
 
 # ------------------------------------------------------------------ 06.intruders

@@ -9,26 +9,6 @@ def _dist2(X):
     return np.maximum(sq[:, None] + sq[None, :] - 2 * X @ X.T, 0.0)
 
 
-# ----------------------------------------------------------------------------- 05.pca_dim
-
-@wrong("05.pca_dim")
-def _pca_dim_uncentred(X, threshold=0.9):
-    s = np.linalg.svd(X, compute_uv=False)
-    return int(np.searchsorted(np.cumsum(s**2) / np.sum(s**2), threshold)) + 1
-
-
-@wrong("05.pca_dim")
-def _pca_dim_unsquared(X, threshold=0.9):
-    s = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
-    return int(np.searchsorted(np.cumsum(s) / np.sum(s), threshold)) + 1
-
-
-@wrong("05.pca_dim")
-def _pca_dim_off_by_one(X, threshold=0.9):
-    s = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
-    return int(np.searchsorted(np.cumsum(s**2) / np.sum(s**2), threshold))
-
-
 # ----------------------------------------------------------------------------- 05.twonn
 
 def _twonn_xy(X, discard_fraction, *, inverted=False, exclude_self=True):
@@ -103,3 +83,63 @@ def _mle_self_neighbour(X, k):
     with np.errstate(divide="ignore"):
         S = np.sum(np.log(T[:, -1:] / T[:, :-1]), axis=1)
     return float((k - 1) / np.mean(S))
+
+
+# ----------------------------------------------------------------------------- 05.censored
+
+@wrong("05.censored")
+def _censored_mle_proper(log_mu, n):
+    m = len(log_mu)
+    return float(m / (np.sum(log_mu) + (n - m) * log_mu[-1]))      # the MLE, not bias-corrected
+
+
+@wrong("05.censored")
+def _censored_ignores_censoring(log_mu, n):
+    return float((len(log_mu) - 1) / np.sum(log_mu))             # the n - m larger values forgotten
+
+
+@wrong("05.censored")
+def _censored_n_instead_of_m(log_mu, n):
+    m = len(log_mu)
+    return float((n - 1) / (np.sum(log_mu) + (n - m) * log_mu[-1]))
+
+
+# ----------------------------------------------------------------------------- 05.scale
+
+def _curve(X, k_max, average="inverse"):
+    from lowdim_utils.neighbors import knn
+    k_max = min(k_max, len(X) - 1)
+    logT = np.log(knn(X, k_max)[0].double().numpy())
+    csum = np.cumsum(logT, axis=1)
+    ks = np.arange(2, k_max + 1)
+    S = (ks - 1) * logT[:, ks - 1] - csum[:, ks - 2]
+    est = (ks - 1) / S.mean(axis=0) if average == "inverse" else ((ks - 1) / S).mean(axis=0)
+    return ks, est
+
+
+@wrong("05.scale")
+def _scale_best_not_smallest(X, d, tol=0.1, k_max=150):
+    ks, est = _curve(X, k_max)
+    i = int(np.argmin(np.abs(est - d)))
+    return int(ks[i]) if abs(est[i] - d) <= tol * d else None
+
+
+@wrong("05.scale")
+def _scale_plain_mean(X, d, tol=0.1, k_max=150):
+    ks, est = _curve(X, k_max, average="mean")                   # Levina–Bickel's plain average
+    good = np.flatnonzero(np.abs(est - d) <= tol * d)
+    return int(ks[good[0]]) if len(good) else None
+
+
+@wrong("05.scale")
+def _scale_off_by_one(X, d, tol=0.1, k_max=150):
+    ks, est = _curve(X, k_max)
+    good = np.flatnonzero(np.abs(est - d) <= tol * d)
+    return int(good[0]) + 1 if len(good) else None               # an index, not k
+
+
+@wrong("05.scale")
+def _scale_never_none(X, d, tol=0.1, k_max=150):
+    ks, est = _curve(X, k_max)
+    good = np.flatnonzero(np.abs(est - d) <= tol * d)
+    return int(ks[good[0]]) if len(good) else int(ks[np.argmin(np.abs(est - d))])

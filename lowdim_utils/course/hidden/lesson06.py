@@ -26,22 +26,69 @@ def _forward_no_bias(x, W0, b0, A, B, alpha):
     return x @ (W0 + alpha / A.shape[0] * B @ A).T
 
 
-# ------------------------------------------------------------------ 06.grads
+# ------------------------------------------------------------------ 06.memory
 
-@wrong("06.grads")
-def _grads_unscaled(G, A, B, scaling):
-    return B.T @ G, G @ A.T
-
-
-@wrong("06.grads")
-def _grads_scaled_twice(G, A, B, scaling):
-    return scaling ** 2 * B.T @ G, scaling ** 2 * G @ A.T
+def _rank_from(shapes, budget_bytes, bytes_per_number, frozen, per_number):
+    per_rank = sum(d_out + d_in for d_out, d_in in shapes)
+    r = (budget_bytes // bytes_per_number - frozen) // (per_number * per_rank)
+    r = min(r, min(min(s) for s in shapes))
+    return int(r) if r >= 1 else None
 
 
-@wrong("06.grads")
-def _grads_transposed_G(G, A, B, scaling):
-    # G transposed: fits the shapes only for square layers
-    return scaling * B.T @ G.T, scaling * G.T @ A.T
+@wrong("06.memory")
+def _memory_forgets_frozen_weights(shapes, budget_bytes, bytes_per_number=4):
+    return _rank_from(shapes, budget_bytes, bytes_per_number, 0, 4)
+
+
+@wrong("06.memory")
+def _memory_forgets_gradients(shapes, budget_bytes, bytes_per_number=4):
+    frozen = sum(d_out * d_in + d_out for d_out, d_in in shapes)
+    return _rank_from(shapes, budget_bytes, bytes_per_number, frozen, 3)      # parameter + two moments only
+
+
+@wrong("06.memory")
+def _memory_forgets_biases(shapes, budget_bytes, bytes_per_number=4):
+    frozen = sum(d_out * d_in for d_out, d_in in shapes)
+    return _rank_from(shapes, budget_bytes, bytes_per_number, frozen, 4)
+
+
+@wrong("06.memory")
+def _memory_adam_for_everything(shapes, budget_bytes, bytes_per_number=4):
+    frozen = sum(d_out * d_in + d_out for d_out, d_in in shapes)
+    return _rank_from(shapes, budget_bytes, bytes_per_number, 3 * frozen, 4)   # moments for the frozen weights too
+
+
+# ------------------------------------------------------------------ 06.allocate
+
+@wrong("06.allocate")
+def _allocate_uniform(spectra, costs, budget):
+    r = budget // sum(costs)                                  # the same rank everywhere
+    return [int(min(r, len(s))) for s in spectra]
+
+
+@wrong("06.allocate")
+def _allocate_energy_not_per_cost(spectra, costs, budget):
+    ranks, left = [0] * len(spectra), budget
+    while True:
+        options = [(s[r] ** 2, i) for i, (s, r, c) in enumerate(zip(spectra, ranks, costs)) if r < len(s) and c <= left]
+        if not options:
+            return ranks
+        _, i = max(options)                                    # largest singular value, whatever it costs
+        ranks[i] += 1
+        left -= costs[i]
+
+
+@wrong("06.allocate")
+def _allocate_overspends(spectra, costs, budget):
+    ranks, left = [0] * len(spectra), budget
+    while left > 0:
+        options = [(s[r] ** 2 / c, i) for i, (s, r, c) in enumerate(zip(spectra, ranks, costs)) if r < len(s)]
+        if not options:
+            break
+        _, i = max(options)
+        ranks[i] += 1                                          # the last one may not fit
+        left -= costs[i]
+    return ranks
 
 
 # ------------------------------------------------------------------ 06.intruders
