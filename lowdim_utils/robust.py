@@ -11,9 +11,16 @@ and :func:`robust_pca` solves it by the inexact augmented Lagrange multiplier me
 * :func:`svt` — singular value thresholding, the prox of τ‖·‖_* (lesson 04, Thm. 1, Eq. (4));
 * :func:`shrink` — entrywise soft thresholding, the prox of τ‖·‖₁ (Eq. (5)).
 
-:func:`kkt_residuals` is the optimality oracle: it checks the KKT conditions of PCP
-(Eq. (9)) — ``L + S = M`` and a certificate ``Y`` lying in both ``∂‖L‖_*`` and ``λ∂‖S‖₁`` —
-and reports by how much each one is violated.
+Three oracles check an answer without trusting the solver:
+
+* :func:`kkt_residuals` checks the KKT conditions of PCP (Eq. (9)) — ``L + S = M`` and a
+  certificate ``Y`` lying in both ``∂‖L‖_*`` and ``λ∂‖S‖₁`` — and reports by how much each one is
+  violated;
+* :func:`duality_gap` turns any multiplier ``Y`` into a feasible point of the dual problem
+  (Eq. (10)) and returns the gap (Eq. (12)), a rigorous bound on how far ``(L, M − L)`` is from
+  the optimal value;
+* :func:`support_tangent_norm` computes ``‖P_Ω P_T‖``, which the uniqueness theorem needs below 1,
+  and :func:`incoherence` the incoherence parameter μ of the recovery theorem (Eq. (11)).
 
 Every function accepts a single matrix ``(m, n)`` or a batch ``(B, m, n)`` (torch tensor on
 any device, float32 or float64, or anything NumPy converts) and returns tensors on the
@@ -32,8 +39,9 @@ from .prox import _soft_threshold
 from .rng import as_generator
 from .validate import as_tensor, check_bool, check_int, check_interval, check_positive, check_same_device
 
-__all__ = ["svt", "shrink", "pcp_lambda", "robust_pca", "RPCAResult", "kkt_residuals",
-           "project_nuclear_subdifferential", "project_l1_subdifferential", "low_rank_plus_sparse"]
+__all__ = ["svt", "shrink", "pcp_lambda", "robust_pca", "RPCAResult", "kkt_residuals", "duality_gap",
+           "support_tangent_norm", "incoherence", "project_nuclear_subdifferential",
+           "project_l1_subdifferential", "low_rank_plus_sparse"]
 
 
 # ---------------------------------------------------------------------------- validation
@@ -389,6 +397,154 @@ def kkt_residuals(M, L, S, lam: float | None = None, Y=None, *, tol: float | Non
     out["certified"] = bool(out["primal"] <= slack and out["tangent"] <= slack and out["on_support"] <= slack
                             and out["spectral"] <= 1 + slack and out["off_support"] <= 1 + slack)
     return out
+
+
+# ---------------------------------------------------------------------------- duality and identifiability
+
+def _work_dtype(t):
+    """float64 for the certificates (rounding far below any tolerance), except where the device lacks it."""
+    return torch.float32 if t.device.type == "mps" else torch.float64
+
+
+def duality_gap(M, L, Y, lam: float | None = None) -> dict:
+    """A rigorous optimality certificate for PCP from any multiplier ``Y`` (lesson 04, Eqs. (10), (12)).
+
+    The dual of PCP (Eq. (1)) is ``max ⟨Y, M⟩`` subject to ``‖Y‖₂ ≤ 1`` and ``‖Y‖_∞ ≤ λ`` (Eq. (10)):
+    for every feasible ``(L, S)`` and dual-feasible ``Y``, ``⟨Y, M⟩ = ⟨Y, L⟩ + ⟨Y, S⟩ ≤ ‖L‖_* + λ‖S‖₁``
+    (weak duality). Here ``Y`` is first scaled into the dual feasible set,
+    ``Ŷ = Y / max(1, ‖Y‖₂, ‖Y‖_∞/λ)``, and the primal point is taken as ``(L, M − L)``, which is
+    exactly feasible. Then
+
+        P(L, M − L) − P*  ≤  gap = ‖L‖_* + λ‖M − L‖₁ − ⟨Ŷ, M⟩      (Eq. (12))
+
+    is a bound on the suboptimality of ``(L, M − L)`` that trusts neither the solver nor its
+    stopping rule. It is computed in float64 (float32 on MPS).
+
+    Args:
+        M, L, Y: ``(m, n)`` or a batch ``(B, m, n)`` (same shape, device; e.g. ``robust_pca(M).L``, ``.Y``).
+        lam: λ; default ``1/√max(m, n)``.
+    Returns:
+        A dict: ``primal`` ‖L‖_* + λ‖M − L‖₁; ``dual`` ⟨Ŷ, M⟩; ``gap`` their difference (≥ 0 up to rounding);
+        ``relative_gap`` gap/primal; ``spectral`` ‖Y‖₂ and ``linf`` ‖Y‖_∞/λ of the given ``Y`` (≤ 1 when it
+        is already dual-feasible); ``scale`` the factor it was divided by. Floats for one matrix,
+        ``(B,)`` CPU tensors for a batch.
+    """
+    M_b, batched = _as_batch(M, "M")
+    L_b = _like(L, "L", M_b, batched)
+    Y_b = _like(Y, "Y", M_b, batched)
+    m, n = M_b.shape[-2:]
+    lam = pcp_lambda(m, n) if lam is None else check_positive(lam, "lam")
+    wd = _work_dtype(M_b)
+    M_, L_, Y_ = (t.detach().to(wd) for t in (M_b, L_b, Y_b))
+    spectral = torch.linalg.matrix_norm(Y_, ord=2)
+    linf = Y_.abs().amax(dim=(-2, -1)) / lam
+    scale = torch.clamp(torch.maximum(spectral, linf), min=1.0)
+    primal = torch.linalg.matrix_norm(L_, ord="nuc") + lam * (M_ - L_).abs().sum(dim=(-2, -1))
+    dual = (Y_ * M_).sum(dim=(-2, -1)) / scale
+    gap = primal - dual
+    out = {"primal": primal, "dual": dual, "gap": gap, "relative_gap": gap / primal.clamp_min(1e-300),
+           "spectral": spectral, "linf": linf, "scale": scale}
+    if batched:
+        return {k: v.cpu() for k, v in out.items()}
+    return {k: float(v[0]) for k, v in out.items()}
+
+
+def _support_mask(S, tol):
+    smax = S.abs().max()
+    return S.abs() > tol * smax if float(smax) > 0 else torch.zeros_like(S, dtype=torch.bool)
+
+
+def _default_tol(t):
+    return 1e-6 if t.dtype == torch.float64 else 1e-4
+
+
+def support_tangent_norm(L, S, *, tol: float | None = None, max_dim: int = 8000) -> float:
+    """``‖P_Ω P_T‖``: how much of a matrix in the tangent space T of ``L`` can live on the support Ω of ``S``
+    (lesson 04, the uniqueness theorem).
+
+    ``T = {UAᵀ + BVᵀ}`` for the compact SVD ``L = UΣVᵀ`` and ``Ω = {(i, j) : S_ij ≠ 0}``; the norm is the
+    operator norm (Frobenius to Frobenius) of ``X ↦ P_Ω(P_T(X))``. It is at most 1, and equals 1 exactly when
+    some non-zero matrix lies in T and is supported on Ω — then ``(L + E, S − E)`` is another decomposition
+    that no convex program can tell apart (``L = e₁e₁ᵀ``, ``(1, 1) ∈ Ω`` is the simplest case). The uniqueness
+    theorem (Candès et al. 2011, Lemma 2.4) needs it below 1.
+
+    Computed exactly, as the square root of the largest eigenvalue of the smaller of two Gram matrices: on Ω,
+    ``G[(i,j),(k,l)] = ⟨P_T e_ij, e_kl⟩ = (UUᵀ)_ki δ_jl + δ_ik (VVᵀ)_jl − (UUᵀ)_ki (VVᵀ)_jl`` of size ``|Ω|``,
+    or on an orthonormal basis of T (size ``r(m + n − r)``).
+
+    Args:
+        L, S: ``(m, n)`` (one matrix each; same dtype and device).
+        tol: relative tolerance defining rank (σ_i > tol·σ₁) and support (|S_ij| > tol·max|S|);
+            default 1e-6 for float64 and 1e-4 for float32 (as :func:`kkt_residuals`).
+        max_dim: refuse problems whose smaller Gram matrix would exceed this size (memory and time grow as
+            its square and cube).
+    Returns:
+        The norm, a float in ``[0, 1]``.
+    """
+    L_b, batched = _as_batch(L, "L")
+    if batched:
+        raise ValueError(f"L must be a single matrix (m, n) for support_tangent_norm, got shape {tuple(L_b.shape)}.")
+    S_b = _like(S, "S", L_b, False)
+    tol = _default_tol(L_b) if tol is None else check_positive(tol, "tol")
+    max_dim = check_int(max_dim, "max_dim", low=1)
+    wd = _work_dtype(L_b)
+    L_, S_ = L_b[0].detach().to(wd), S_b[0].detach().to(wd)
+    m, n = L_.shape
+    U, V = _range_bases(L_, tol)
+    r = U.shape[1]
+    on = _support_mask(S_, tol)
+    I, J = torch.nonzero(on, as_tuple=True)
+    k = int(I.numel())
+    dim_T = r * (m + n - r)
+    if k == 0 or r == 0:
+        return 0.0
+    if min(k, dim_T) > max_dim:
+        raise ValueError(f"support_tangent_norm would need a Gram matrix of size {min(k, dim_T)} "
+                         f"(|Ω| = {k}, dim T = {dim_T}), above max_dim = {max_dim}; use a smaller problem "
+                         "or raise max_dim.")
+    if k <= dim_T:                                   # Gram matrix on Ω
+        Pu, Pv = U @ U.T, V @ V.T
+        Pu_IJ, Pv_IJ = Pu[I][:, I], Pv[J][:, J]
+        G = Pu_IJ * (J[:, None] == J[None, :]) + (I[:, None] == I[None, :]) * Pv_IJ - Pu_IJ * Pv_IJ
+    else:                                            # Gram matrix on an orthonormal basis of T
+        Uperp = torch.linalg.qr(U, mode="complete")[0][:, r:]       # orthonormal complement of span(U)
+        onehot = torch.nn.functional.one_hot(J, n).to(wd)
+        B1 = (U[I][:, :, None] * onehot[:, None, :]).reshape(k, r * n)              # basis u_a e_bᵀ
+        B2 = (Uperp[I][:, :, None] * V[J][:, None, :]).reshape(k, (m - r) * r)      # basis u⊥_c v_aᵀ
+        B = torch.cat([B1, B2], 1)
+        G = B.T @ B
+    top = float(torch.linalg.eigvalsh(G)[-1])
+    return math.sqrt(min(max(top, 0.0), 1.0))
+
+
+def incoherence(L, *, tol: float | None = None) -> dict:
+    """The incoherence parameters of ``L: (m, n)`` in Candès et al.'s recovery theorem (lesson 04, Eq. (11)).
+
+    For the compact SVD ``L = UΣVᵀ`` of rank r: ``mu_U = (m/r) maxᵢ ‖Uᵀeᵢ‖²``, ``mu_V = (n/r) maxⱼ ‖Vᵀeⱼ‖²``
+    (each between 1, spread evenly, and m/r or n/r, concentrated on one coordinate) and
+    ``mu_UV = (mn/r) ‖UVᵀ‖²_∞``; ``mu`` is the largest, the μ of the theorem. ``e₁e₁ᵀ`` has
+    ``mu_U = m``, ``mu_UV = mn``.
+
+    Args:
+        L: ``(m, n)``.
+        tol: relative rank tolerance (σ_i > tol·σ₁); default 1e-6 for float64, 1e-4 for float32.
+    Returns:
+        A dict of floats ``rank``, ``mu_U``, ``mu_V``, ``mu_UV``, ``mu`` (all 0 for ``L = 0``).
+    """
+    L_b, batched = _as_batch(L, "L")
+    if batched:
+        raise ValueError(f"L must be a single matrix (m, n) for incoherence, got shape {tuple(L_b.shape)}.")
+    tol = _default_tol(L_b) if tol is None else check_positive(tol, "tol")
+    L_ = L_b[0].detach().to(_work_dtype(L_b))
+    m, n = L_.shape
+    U, V = _range_bases(L_, tol)
+    r = U.shape[1]
+    if r == 0:
+        return {"rank": 0, "mu_U": 0.0, "mu_V": 0.0, "mu_UV": 0.0, "mu": 0.0}
+    mu_U = m / r * float((U ** 2).sum(1).max())
+    mu_V = n / r * float((V ** 2).sum(1).max())
+    mu_UV = m * n / r * float((U @ V.T).abs().max()) ** 2
+    return {"rank": r, "mu_U": mu_U, "mu_V": mu_V, "mu_UV": mu_UV, "mu": max(mu_U, mu_V, mu_UV)}
 
 
 # ---------------------------------------------------------------------------- test problems

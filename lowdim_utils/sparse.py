@@ -36,7 +36,8 @@ from .validate import as_matrix, as_tensor, check_bool, check_choice, check_int,
 
 __all__ = ["soft_threshold", "lasso_objective", "lipschitz_constant", "ista_step", "ista", "fista",
            "SparseCodes", "LISTA", "train_lista", "dictionary_learning", "DictionaryResult",
-           "normalize_atoms", "match_atoms", "image_patches", "lambda_max"]
+           "normalize_atoms", "match_atoms", "image_patches", "lambda_max", "basis_pursuit",
+           "mutual_coherence"]
 
 
 # ------------------------------------------------------------------ validation helpers
@@ -278,7 +279,7 @@ def fista(X, D, lam, *, n_iter: int = 100, tol: float = 0.0, Z0=None, L: float |
 # ------------------------------------------------------------------ LISTA
 
 class LISTA(nn.Module):
-    """Learned ISTA (Gregor & LeCun 2010; lesson 03 Eq. (13)): ``T`` unrolled layers
+    """Learned ISTA (Gregor & LeCun 2010; lesson 03 Eq. (17)): ``T`` unrolled layers
 
     ``Z ← S_θₜ(X W + Z S)``, with ``W: (d, m)`` and ``S: (m, m)`` shared by all layers and a
     threshold vector ``θₜ: (m,)`` per layer. Initialised at ISTA — ``W = D/L``,
@@ -362,15 +363,15 @@ def dictionary_learning(X, n_atoms: int, lam: float, *, n_iter: int = 30, method
                         coding_iter: int = 50, D0=None, generator=None, progress: bool = False) -> DictionaryResult:
     """Learn ``D: (d, n_atoms)`` and sparse codes of ``X: (n, d)`` by alternating minimisation of
 
-    ``(1/n) Σᵢ ½‖xᵢ − D zᵢ‖² + λ‖zᵢ‖₁`` subject to unit-norm atoms (lesson 03, Eq. (10)).
+    ``(1/n) Σᵢ ½‖xᵢ − D zᵢ‖² + λ‖zᵢ‖₁`` subject to unit-norm atoms (lesson 03, Eq. (14)).
 
     Each outer iteration (i) codes all signals with ``coding_iter`` FISTA steps, warm-started from
     the previous codes, and (ii) updates the dictionary:
 
     * ``method="mod"`` (method of optimal directions): the least-squares solution
-      ``D = XᵀZ (ZᵀZ)⁻¹`` (Eq. (11)), then every atom rescaled to unit norm (codes rescaled alike);
+      ``D = XᵀZ (ZᵀZ)⁻¹`` (Eq. (15)), then every atom rescaled to unit norm (codes rescaled alike);
     * ``method="bcd"``: one sweep of block-coordinate descent over the atoms with ``A = ZᵀZ``,
-      ``B = XᵀZ`` — ``dⱼ ← dⱼ + (bⱼ − D aⱼ)/A_jj`` then projected on the unit ball (Eq. (12),
+      ``B = XᵀZ`` — ``dⱼ ← dⱼ + (bⱼ − D aⱼ)/A_jj`` then projected on the unit ball (Eq. (16),
       the dictionary update of Mairal et al. 2009).
 
     The coding step keeps, per signal, the better of the old and new codes, and the BCD step
@@ -443,6 +444,50 @@ def match_atoms(D_est, D_true):
     C = (normalize_atoms(A)[0].T @ normalize_atoms(B)[0]).abs().numpy()
     rows, cols = linear_sum_assignment(-C)
     return C[rows, cols], rows, cols
+
+
+# ------------------------------------------------------------------ exact recovery: basis pursuit, coherence
+
+def basis_pursuit(X, D):
+    """Basis pursuit ``min ‖z‖₁ subject to D z = x`` for every row of ``X: (n, d)`` (lesson 03, Eq. (10)).
+
+    The λ → 0 limit of the lasso, solved exactly as a linear program (``z = u − v``, ``u, v ≥ 0``) by
+    SciPy's HiGHS solver, one signal at a time, in float64 on the CPU: an oracle for recovery experiments,
+    not a fast solver. Returns the codes ``(n, m)`` (or ``(m,)`` for one signal) on the device and in the
+    dtype of ``X``. Raises ``ValueError`` if some ``x`` is not in the range of ``D`` (then no ``z`` exists).
+    """
+    from scipy.optimize import linprog
+    X, single = _signals(X)
+    D = _dictionary(D, X)
+    Xn = X.detach().cpu().double().numpy()
+    Dn = D.detach().cpu().double().numpy()
+    m = Dn.shape[1]
+    A_eq = np.hstack([Dn, -Dn])
+    cost = np.ones(2 * m)
+    Z = np.zeros((Xn.shape[0], m))
+    for i, x in enumerate(Xn):
+        res = linprog(cost, A_eq=A_eq, b_eq=x, bounds=(0, None), method="highs")
+        if res.status != 0:
+            raise ValueError(f"basis pursuit has no solution for signal {i}: {res.message} (is x in the range of D?)")
+        Z[i] = res.x[:m] - res.x[m:]
+    out = torch.from_numpy(Z).to(dtype=X.dtype, device=X.device)
+    return out[0] if single else out
+
+
+def mutual_coherence(D) -> float:
+    """``μ(D) = max_{i≠j} |d_iᵀ d_j| / (‖d_i‖ ‖d_j‖)``, the largest |cosine| between two atoms of ``D: (d, m)``
+    (lesson 03, Eq. (11)). Every k-sparse code with ``k < (1 + 1/μ)/2`` is the unique solution of basis pursuit
+    (lesson 03, Eq. (12)); the Welch bound ``μ ≥ √((m − d)/(d(m − 1)))`` limits what that can guarantee."""
+    D = as_matrix(D, "D")
+    if D.shape[1] < 2:
+        raise ValueError(f"D must have at least 2 atoms (columns) to have a coherence, got shape {tuple(D.shape)}.")
+    norms = torch.linalg.vector_norm(D, dim=0)
+    if bool((norms == 0).any()):
+        raise ValueError(f"D has {int((norms == 0).sum())} all-zero atoms; their angle to the others is undefined.")
+    Dn = D / norms
+    G = (Dn.T @ Dn).abs()
+    G.fill_diagonal_(0)
+    return float(G.max())
 
 
 def image_patches(image, size: int = 8, n: int = 10000, *, remove_mean: bool = True, generator=None):

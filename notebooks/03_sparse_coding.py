@@ -18,9 +18,13 @@
 #   ISTA as proximal gradient descent;
 # - FISTA's momentum and the two convergence theorems of Beck and Teboulle,
 #   $O(1/k)$ for ISTA and $O(1/k^2)$ for FISTA, with proofs — and the measured log-log slopes;
-# - LISTA: unrolling ISTA into a network and training it to code faster;
+# - *when* the $\ell_1$ norm finds the sparsest representation: dual certificates, mutual
+#   coherence (with a proof) and the restricted isometry property, and the Donoho–Tanner phase
+#   transition of $\ell_1$ against $\ell_0$, measured;
 # - dictionary learning by alternating minimisation (MOD and block-coordinate updates), checked by
-#   recovering a known dictionary, and the edge-like atoms it learns from a photograph;
+#   recovering a known dictionary, and the edge-like atoms it learns from a photograph — compared
+#   on held-out patches with the fair baseline, the $k$-sparse code in the PCA basis;
+# - LISTA: unrolling ISTA into a network and training it to code faster, over several seeds;
 # - how to check sparse solvers against scikit-learn, whose objectives are scaled differently.
 #
 # **Prerequisites**: [lesson 01](01_pca_svd.ipynb) (PCA, the SVD, power iteration); convex
@@ -31,6 +35,16 @@
 #   problems*, SIAM J. Imaging Sciences 2(1), 2009 — FISTA: adding a carefully scheduled
 #   extrapolation step to proximal gradient improves its worst-case rate from $1/k$ to $1/k^2$
 #   at no extra cost per iteration (their Theorems 3.1 and 4.4, proved below).
+# - D. L. Donoho, J. Tanner, *Observed universality of phase transitions in high-dimensional
+#   geometry, with implications for modern data analysis and signal processing*, Phil. Trans. R. Soc. A
+#   367, 2009 — $\ell_1$ minimisation recovers a $k$-sparse vector from $d$ random measurements exactly
+#   below a sharp curve in the plane ($d/m$, $k/d$), and fails above it; with D. Amelunxen, M. Lotz,
+#   M. McCoy, J. Tropp, *Living on the edge: phase transitions in convex programs with random data*,
+#   Information and Inference 3, 2014, for the formula of the curve used below.
+# - J.-J. Fuchs, *On sparse representations in arbitrary redundant bases*, IEEE Trans. Inf. Theory 50,
+#   2004, and J. Tropp, *Greed is good: algorithmic results for sparse approximation*, IEEE Trans. Inf.
+#   Theory 50, 2004 — the dual certificate and the coherence condition for $\ell_1$ recovery proved below
+#   (after D. Donoho, M. Elad, PNAS 100, 2003).
 # - K. Gregor, Y. LeCun, *Learning fast approximations of sparse coding*, ICML 2010 — LISTA:
 #   a fixed number of ISTA iterations, written as a recurrent network whose matrices and
 #   thresholds are then trained, predicts lasso codes far more accurately than the same
@@ -42,21 +56,18 @@
 # - J. Mairal, F. Bach, J. Ponce, G. Sapiro, *Online dictionary learning for sparse coding*,
 #   ICML 2009 — dictionary learning at scale: sparse-code a mini-batch, accumulate two small
 #   sufficient statistics, update the atoms by block-coordinate descent (the update we use).
-#
-# Recent work that builds on sparse coding: *Beyond Matryoshka: Revisiting Sparse Coding for
-# Adaptive Representation* (sparse codes of pretrained embeddings as a cheaper, more flexible
-# alternative to Matryoshka embeddings; see lesson 16); *How do neurons operate on sparse
-# distributed representations? A mathematical theory of sparsity, neurons and active dendrites*
-# (why high-dimensional sparse codes are robust to noise and rarely collide by chance); *White-Box
-# Transformers via Sparse Rate Reduction* (CRATE, whose MLP block is one ISTA step — lesson 18
-# reuses this lesson's `ista_step`).
+# - M. Aharon, M. Elad, A. Bruckstein, *K-SVD: an algorithm for designing overcomplete dictionaries
+#   for sparse representation*, IEEE Trans. Signal Processing 54, 2006 — the planted-dictionary
+#   recovery experiment we repeat.
 
 # %%
 import lowdim_utils as lu  # first: it sets OMP_WAIT_POLICY before torch loads (steadier threads)
 import warnings
+from itertools import combinations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.decomposition import DictionaryLearning, sparse_encode
 from sklearn.exceptions import ConvergenceWarning
@@ -114,7 +125,7 @@ plt.tight_layout(); plt.show()
 # %% tags=["nbval-check-output"]
 for k in (4, 8, 16):
     print(f"k = {k:2d}: relative error  linear {err_linear[k - 1]:.3f}   sparse {err_sparse[k - 1]:.3f}   "
-          f"(sparse/linear = {err_sparse[k - 1] / err_linear[k - 1]:.2f})")
+          f"(sparse/linear = {err_sparse[k - 1] / err_linear[k - 1]:.2f}, must be < 1)")
 
 # %% [markdown]
 # With 8 numbers per patch, the adaptive choice leaves markedly less error. But "keep the largest
@@ -264,8 +275,8 @@ for k in (4, 8, 16):
 # %% [markdown]
 # ## 3. A reference implementation in NumPy
 #
-# Three short exercises build ISTA and FISTA for **one** signal $x$ of shape `(d,)` and a
-# dictionary `D` of shape `(d, m)`.
+# Two short exercises and one given function build ISTA and FISTA for **one** signal $x$ of
+# shape `(d,)` and a dictionary `D` of shape `(d, m)`.
 #
 # :::{exercise} 03.soft · Soft thresholding
 # :label: ex-03-soft
@@ -293,37 +304,25 @@ soft_threshold_np = lu.check("03.soft", soft_threshold_np)
 # :::
 
 # %% [markdown]
-# :::{exercise} 03.ista · ISTA in NumPy
-# :label: ex-03-ista
-# :nonumber:
-# Write `ista_np(x, D, lam, n_iter=500)`: start from $z=0$, compute $L=\|D\|_2^2$
-# (`np.linalg.norm(D, 2) ** 2`) and run `n_iter` steps of Eq. (7); return $z$ of shape `(m,)`.
-# :::
+# With it, ISTA for one signal is a short loop: start from $z=0$, compute $L=\|D\|_2^2$ once, and
+# repeat the step (7). This is the NumPy **reference** the course's batched version is compared with:
 
 # %%
 def ista_np(x, D, lam, n_iter=500):
-    # YOUR CODE HERE
-    raise NotImplementedError
+    """n_iter ISTA steps (7) from z = 0 for the lasso (1) of one signal x: (d,), D: (d, m); returns z: (m,)."""
+    L = np.linalg.norm(D, 2) ** 2                   # (6)
+    z = np.zeros(D.shape[1])
+    for _ in range(n_iter):
+        z = soft_threshold_np(z - D.T @ (D @ z - x) / L, lam / L)
+    return z
 
-
-# %%
-ista_np = lu.check("03.ista", ista_np)
-
-# %% [markdown] tags=["solution"]
-# :::{solution} ex-03-ista
-# :class: dropdown
-# The course's solution, from `solutions/03_sparse_coding.py` (in JupyterLab, print it with `lu.show_solution("03.ista")`):
-# ```{literalinclude} ../solutions/03_sparse_coding.py
-# :pyobject: ista_np
-# ```
-# :::
 
 # %% [markdown]
 # :::{exercise} 03.fista · FISTA's momentum
 # :label: ex-03-fista
 # :nonumber:
-# Write `fista_np(x, D, lam, n_iter=200)`: the same step as ISTA, taken at the extrapolated point
-# $y$ of Eq. (9), starting from $z_0=y_1=0$, $t_1=1$. Keep the previous $z$ to form the momentum.
+# Write `fista_np(x, D, lam, n_iter=200)`: the same step as `ista_np` above, taken at the extrapolated
+# point $y$ of Eq. (9), starting from $z_0=y_1=0$, $t_1=1$. Keep the previous $z$ to form the momentum.
 # :::
 
 # %%
@@ -378,12 +377,9 @@ F_star0 = F_np(x0, D_dct, z_sk, lam0)
 # %% tags=["nbval-check-output"]
 rel_gap = {name: (F_np(x0, D_dct, fn(x0, D_dct, lam0, n_iter=200), lam0) - F_star0) / F_star0
            for name, fn in [("ISTA", ista_np), ("FISTA", fista_np)]}
-print("after 200 iterations, relative objective gap of ISTA above 1e-3 :", rel_gap["ISTA"] > 1e-3)
-print("after 200 iterations, relative objective gap of FISTA below 1e-4:", rel_gap["FISTA"] < 1e-4)
+print(f"after 200 iterations, relative objective gap of ISTA  {rel_gap['ISTA']:.0e} (expected > 1e-3)")
+print(f"after 200 iterations, relative objective gap of FISTA {rel_gap['FISTA']:.0e} (must be < 1e-4)")
 print(f"non-zeros in the lasso code: {np.count_nonzero(z_sk)} of {m} atoms")
-
-# %%
-print(f"relative gaps: ISTA {rel_gap['ISTA']:.1e}, FISTA {rel_gap['FISTA']:.1e}")
 
 # %% [markdown]
 # At the same cost, FISTA is orders of magnitude closer to the optimum. Section 5 measures the rates.
@@ -419,7 +415,8 @@ lam_d = 0.05 * sparse.lambda_max(Xd, Dd)
 for name, course, ref in [("ISTA ", sparse.ista, ista_np), ("FISTA", sparse.fista, fista_np)]:
     Zc = course(Xd.to(device), Dd.to(device), lam_d, n_iter=50).codes.cpu().numpy()
     Zr = np.stack([ref(x, D_dct, lam_d, n_iter=50) for x in Xd.numpy()])
-    print(f"{name}: max |course − NumPy reference| < 1e-10: {np.abs(Zc - Zr).max() < 1e-10}")
+    dz = np.abs(Zc - Zr).max()
+    print(f"{name}: max |course − NumPy reference| {'< 1e-12' if dz < 1e-12 else f'{dz:.0e}'} (must be < 1e-10)")
 
 # %% [markdown]
 # **Course vs scikit-learn.** On 20 patches, FISTA run to convergence (3000 iterations, float64)
@@ -445,8 +442,8 @@ for name, Zo in oracles.items():
     F_o = sparse.lasso_objective(X20, Dd, torch.from_numpy(Zo), lam_d)
     rel = float(((F_course - F_o).abs() / F_o).max())
     dz = float(np.abs(Z_course.numpy() - Zo).max())
-    print(f"{name:36s} objective rel. gap {'< 1e-6' if rel < 1e-6 else f'{rel:.0e}'},  "
-          f"max |Δz| {'< 1e-3' if dz < 1e-3 else f'{dz:.0e}'}")
+    print(f"{name:36s} objective rel. gap {'< 1e-6' if rel < 1e-6 else f'{rel:.0e}'} (must be < 1e-6),  "
+          f"max |Δz| {'< 1e-3' if dz < 1e-3 else f'{dz:.0e}'} (must be < 1e-3)")
 
 # %% [markdown]
 # The objectives agree to better than $10^{-6}$ relative and the codes entrywise to $10^{-3}$
@@ -500,12 +497,15 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% tags=["nbval-check-output"]
+ratio_ista = float((gaps["ISTA"] / (L_h * R2 / (2 * k))).max())
+ratio_fista = float((gaps["FISTA"] / (2 * L_h * R2 / (k + 1) ** 2)).max())
 print(f"fitted log-log slope, ISTA  (k = 10..1000): {slopes['ISTA']:.1f}   (theory: -1 or steeper)")
-print(f"fitted log-log slope, FISTA (k = 10..300) steeper than -2: {slopes['FISTA'] < -2}")
-print("ISTA below its bound at every k :", bool((gaps["ISTA"] <= L_h * R2 / (2 * k)).all()))
-print("FISTA below its bound at every k:", bool((gaps["FISTA"] <= 2 * L_h * R2 / (k + 1) ** 2).all()))
-print("ISTA objective never increases  :", bool((np.diff(runs["ISTA"].history.cpu().numpy()) <= 1e-12).all()))
-print("FISTA's gap after 300 iterations is 100x smaller than ISTA's:", bool(gaps["FISTA"][299] * 100 < gaps["ISTA"][299]))
+print(f"fitted log-log slope, FISTA (k = 10..300):  {slopes['FISTA']:.1f}   (theory: -2 or steeper)")
+print(f"largest gap / bound over k: ISTA {ratio_ista:.2f}, FISTA {ratio_fista:.2f} (both must be <= 1)")
+rise = float(np.diff(runs["ISTA"].history.cpu().numpy()).max())
+print(f"ISTA objective, largest increase between iterations: {'none' if rise <= 0 else '< 1e-12' if rise <= 1e-12 else f'{rise:.0e}'}"
+      " (must be <= 1e-12)")
+print(f"gap ratio ISTA/FISTA after 300 iterations: {gaps['ISTA'][299] / gaps['FISTA'][299]:.0e} (must be > 100)")
 
 # %%
 local = {(name, lo, hi): fit_loglog_slope(k[(k >= lo) & (k <= hi)], gaps[name][(k >= lo) & (k <= hi)])
@@ -513,38 +513,368 @@ local = {(name, lo, hi): fit_loglog_slope(k[(k >= lo) & (k <= hi)], gaps[name][(
 print("local log-log slopes:", ", ".join(f"{name} k = {lo}..{hi}: {v:.1f}" for (name, lo, hi), v in local.items()))
 
 # %% [markdown]
-# ISTA's gap falls slowly for the first hundred iterations (local slope about $-0.7$, well under
-# its $1/k$ bound) and then steepens (about $-2$ over $k=100..1000$; $-1.5$ fitted over the whole
-# range); FISTA's is steeper than $-2$ from the start, at identical cost per iteration — the
-# separation Beck and Teboulle show in their image-deblurring experiments, where FISTA reaches in a
-# few hundred iterations what ISTA has not reached after thousands. (Both curves end up steeper than
-# their worst-case rates because, as the support of $z^\star$ settles, the problem becomes better
-# conditioned than the worst case; FISTA gets there sooner.) Both curves stay under their
-# worst-case bounds, and FISTA's objective oscillates (it is not a descent method) while ISTA's
-# never rises.
+# ISTA's gap falls slowly for the first hundred iterations (local slope about $-0.7$) and then
+# steepens (about $-2$ over $k=100..1000$; $-1.5$ fitted over the whole range). A local slope flatter than
+# $-1$ does not contradict {prf:ref}`thm-ista`: the theorem bounds the gap, not its slope, and the gap stays
+# below the bound everywhere, by the factor printed above (the largest gap/bound ratio). FISTA's gap is
+# steeper than $-2$ from the start, at identical cost per iteration. Both end up steeper than their
+# worst-case rates because, once the support of $z^\star$ settles, the problem restricted to it is much better
+# conditioned than the worst case and both methods converge linearly; FISTA gets there sooner. FISTA's
+# objective oscillates (it is not a descent method) while ISTA's never rises. **Beck and Teboulle prove**
+# the two rates (their Theorems 3.1 and 4.4, proved above) and show the separation on image deblurring
+# (their figures; the iteration counts there are not checked against the paper); **we get** both gaps below
+# their bounds and the ISTA/FISTA gap ratio printed above after 300 iterations, on 8×8 patches in the 4×
+# overcomplete DCT; **the difference** from the worst-case rates comes from the local conditioning of this
+# problem, which the bounds do not use.
+
+# %% [markdown]
+# ## 6. When does $\ell_1$ find the sparsest code?
 #
-# ## 6. Dictionary learning
+# The lasso replaced "the fewest atoms" by "the smallest $\ell_1$ norm". When is that the same
+# thing? Take the noiseless case, $x=Dz_0$ with $z_0$ $k$-sparse, support $S$ and signs
+# $\sigma=\operatorname{sign}(z_{0,S})$. The sparsest representation solves the combinatorial problem
+# $\min\|z\|_0$ subject to $Dz=x$; its convex relaxation is **basis pursuit** (Chen, Donoho & Saunders 1998),
+#
+# \begin{equation*}\min_z\ \|z\|_1\quad\text{subject to}\quad Dz=x,\tag{10}\end{equation*}
+#
+# the $\lambda\to0$ limit of the lasso (1) and a linear program (write $z=u-v$ with $u,v\ge0$;
+# `sparse.basis_pursuit` solves it exactly with SciPy's HiGHS, one signal at a time).
+#
+# **$\ell_0$ first.** If two $k$-sparse vectors had the same image, their difference, with at most $2k$
+# non-zeros, would lie in the null space of $D$. So $z_0$ is the unique sparsest solution whenever
+# $2k<\operatorname{spark}(D)$, the smallest number of linearly dependent columns. A $d\times m$ Gaussian
+# matrix has spark $d+1$ almost surely (any $d$ columns are independent): every $k$-sparse $z_0$ with
+# $k\le d/2$ is identifiable. For a $z_0$ drawn at random, $\ell_0$ does even better: another support $T$
+# with $|T|\le k<d$ explains $x$ only if $x$ lies in $\operatorname{span}(D_T)\cap\operatorname{span}(D_S)$, a subspace of
+# $\operatorname{span}(D_S)$ of dimension $|T|+k-d<k$ that a random point of $\operatorname{span}(D_S)$ misses almost
+# surely. So exhaustive $\ell_0$ search recovers a random $z_0$ for every $k<d$ — at a cost exponential in $m$.
+#
+# :::{prf:lemma} A dual certificate for basis pursuit (Fuchs 2004)
+# :label: lem-bp-cert
+# Let $D_S$ have full column rank. If some $w\in\mathbb R^d$ satisfies $D_S^\top w=\sigma$ and $|d_j^\top w|<1$ for
+# every $j\notin S$, then $z_0$ is the unique solution of (10).
+# :::
+#
+# :::{prf:proof}
+# Every other feasible point is $z_0+h$ with $Dh=0$, $h\ne0$. On $S$, $|z_{0,j}+h_j|\ge|z_{0,j}|+\sigma_jh_j$, so
+# $\|z_0+h\|_1\ge\|z_0\|_1+\langle\sigma,h_S\rangle+\|h_{S^c}\|_1$. Now
+# $\langle\sigma,h_S\rangle=\langle D_S^\top w,h_S\rangle=\langle w,D_Sh_S\rangle=-\langle w,D_{S^c}h_{S^c}\rangle
+# \ge-\max_{j\notin S}|d_j^\top w|\,\|h_{S^c}\|_1$, because $D_Sh_S+D_{S^c}h_{S^c}=Dh=0$. Hence
+# $\|z_0+h\|_1-\|z_0\|_1\ge(1-\max_{j\notin S}|d_j^\top w|)\,\|h_{S^c}\|_1$, which is positive unless $h_{S^c}=0$; and then
+# $D_Sh_S=0$ forces $h_S=0$ by the rank assumption.
+# :::
+#
+# The certificate is the optimality condition (3) in the limit: for the lasso, $w=(x-Dz^\star)/\lambda$ satisfies
+# $d_j^\top w=\operatorname{sign}z^\star_j$ on the support and $|d_j^\top w|\le1$ off it. (Lesson 04 builds the same kind of
+# certificate for a low-rank-plus-sparse split.) Finding *some* $w$ is a design decision — yours:
+#
+# :::{exercise} 03.cert · A certificate for basis pursuit
+# :label: ex-03-cert
+# :nonumber:
+# Write `l1_certificate(D, z0)` returning the $w\in\mathbb R^d$ of **smallest Euclidean norm** with
+# $D_S^\top w=\operatorname{sign}(z_{0,S})$, where $S$ is the support of `z0` (assume $D_S$ has full column rank).
+# Derive it first: which equations does $w$ satisfy, and why does the smallest-norm solution lie in the
+# span of the columns of $D_S$? Do not modify `D` or `z0`. The check tests three properties on three random
+# Gaussian dictionaries of its own (20×40, 12×30 and a square 25×25, with 3, 5 and 8 non-zeros): `w` has
+# length $d$, it solves $D_S^\top w=\operatorname{sign}(z_{0,S})$ to $10^{-8}$, and it lies in the span of the
+# columns of $D_S$ (which makes it the shortest solution). The lesson then computes
+# $\max_{j\notin S}|d_j^\top w|$: below 1, the lemma certifies that basis pursuit recovers $z_0$.
+# :::
+
+# %%
+def l1_certificate(D, z0):
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %%
+l1_certificate = lu.check("03.cert", l1_certificate)
+
+# %% [markdown] tags=["solution"]
+# :::{solution} ex-03-cert
+# :class: dropdown
+# The course's solution, from `solutions/03_sparse_coding.py` (in JupyterLab, print it with `lu.show_solution("03.cert")`):
+# ```{literalinclude} ../solutions/03_sparse_coding.py
+# :pyobject: l1_certificate
+# ```
+# :::
+
+# %% [markdown]
+# A test of the lemma and of your certificate at once: 200 random problems ($d=20$, $m=40$, Gaussian
+# $D$, $k=2,\dots,9$). Whenever the certificate is below 1, basis pursuit must return $z_0$. The converse
+# need not hold — the smallest-norm $w$ is one candidate among many — and the counts show by how much
+# the certificate is conservative.
+
+# %%
+def random_sparse_problem(rng, d, m, k):
+    """A Gaussian (d, m) dictionary, a k-sparse z0 with Gaussian values on a random support, and x = D z0."""
+    D_r = rng.standard_normal((d, m)) / np.sqrt(d)
+    z_r = np.zeros(m)
+    z_r[rng.choice(m, k, replace=False)] = rng.standard_normal(k)
+    return D_r, z_r, D_r @ z_r
+
+
+def bp_recovers(D_r, z_r, x_r):
+    z_hat = lu.to_numpy(sparse.basis_pursuit(torch.from_numpy(x_r), torch.from_numpy(D_r)))
+    return np.linalg.norm(z_hat - z_r) <= 1e-5 * np.linalg.norm(z_r)
+
+
+rng_c = np.random.default_rng(1)
+cert_rows = []
+for trial in range(200):
+    D_r, z_r, x_r = random_sparse_problem(rng_c, 20, 40, 2 + trial % 8)
+    w = l1_certificate(D_r, z_r)
+    off = np.abs(D_r.T @ w)[z_r == 0].max()
+    cert_rows.append((2 + trial % 8, off < 1, bp_recovers(D_r, z_r, x_r)))
+cert_rows = np.array(cert_rows)
+print(" k   certified   recovered by BP   (of 25 problems each)")
+for kk in range(2, 10):
+    sel = cert_rows[cert_rows[:, 0] == kk]
+    print(f"{kk:2d}   {int(sel[:, 1].sum()):5d}      {int(sel[:, 2].sum()):5d}")
+
+# %% tags=["nbval-check-output"]
+print(f"certified problems that basis pursuit did not recover: {int((cert_rows[:, 1] & ~cert_rows[:, 2]).sum())} "
+      f"of {int(cert_rows[:, 1].sum())} (must be 0)")
+
+# %% [markdown]
+# **Mutual coherence.** A certificate exists for *every* support of size $k$ when the atoms are far from
+# each other. For a dictionary with unit-norm atoms, the **mutual coherence** is
+#
+# \begin{equation*}\mu(D)=\max_{i\ne j}|d_i^\top d_j| .\tag{11}\end{equation*}
+#
+# :::{prf:theorem} Coherence guarantees exact recovery (Donoho & Elad 2003; Fuchs 2004; Tropp 2004)
+# :label: thm-coherence
+# If
+# \begin{equation*}k<\tfrac12\big(1+1/\mu(D)\big),\tag{12}\end{equation*}
+# every $k$-sparse $z_0$ is the unique sparsest representation of $x=Dz_0$ and the unique solution of (10).
+# :::
+#
+# :::{prf:proof}
+# The Gram matrix of a support, $G=D_S^\top D_S=I+E$, has $E_{ii}=0$ and $|E_{ij}|\le\mu$, so its rows sum to
+# $\|E\|_{\infty\to\infty}\le(k-1)\mu<1$. Then $G$ is invertible with $\|G^{-1}\|_{\infty\to\infty}\le1/(1-(k-1)\mu)$ (Neumann
+# series), which also shows that any $2k-1<1/\mu$ columns are independent: $\operatorname{spark}(D)>2k$, and $z_0$ is the
+# unique sparsest solution. For BP, take the smallest-norm certificate $w=D_SG^{-1}\sigma$ of exercise 03.cert.
+# For $j\notin S$, $|d_j^\top w|=|(D_S^\top d_j)^\top G^{-1}\sigma|\le\|D_S^\top d_j\|_1\,\|G^{-1}\sigma\|_\infty\le
+# k\mu/(1-(k-1)\mu)$, which is below 1 exactly when $k<(1+1/\mu)/2$; {prf:ref}`lem-bp-cert` concludes.
+# :::
+#
+# The guarantee holds for every support and every sign pattern, and it is cheap to compute
+# (`sparse.mutual_coherence(D)`). It is also pessimistic: the Welch bound
+# $\mu\ge\sqrt{(m-d)/(d(m-1))}$ caps it at $k\approx\sqrt d/2$ for $m=2d$ — the "square-root bottleneck".
+# The **restricted isometry property** removes it for random matrices: if
+# $(1-\delta)\|z\|^2\le\|Dz\|^2\le(1+\delta)\|z\|^2$ for all $2k$-sparse $z$ with $\delta<\sqrt2-1$, basis pursuit
+# recovers every $k$-sparse $z_0$ (Candès 2008), and Gaussian matrices have this property with high probability
+# once $d\gtrsim k\log(m/k)$ (Candès & Tao 2006) — linear in $k$, but certifying it for a given $D$ is
+# NP-hard, so it is a statement about random matrices rather than a test (the constants are not checked
+# against the papers). What coherence guarantees for the dictionaries of this lesson:
+
+# %% tags=["nbval-check-output"]
+def coherence_k(D_c):
+    """The largest k that (12) guarantees, and μ."""
+    mu_c = sparse.mutual_coherence(torch.as_tensor(D_c))
+    return int(np.ceil(0.5 * (1 + 1 / mu_c)) - 1), mu_c
+
+
+for name, D_c in [("overcomplete DCT (64 x 256)", D_dct),
+                  ("Gaussian (64 x 256)", np.random.default_rng(0).standard_normal((64, 256))),
+                  ("Gaussian (20 x 40), as above", np.random.default_rng(0).standard_normal((20, 40)))]:
+    k_c, mu_c = coherence_k(D_c)
+    d_c, m_c = D_c.shape
+    welch = np.sqrt((m_c - d_c) / (d_c * (m_c - 1)))
+    print(f"{name:30s} mu = {mu_c:.3f} (Welch bound {welch:.3f}): every support of size k <= {k_c} is recovered")
+
+# %% [markdown]
+# For the random $20\times40$ matrices above, coherence certifies $k=1$ only, while basis pursuit
+# recovered all but a few problems up to $k=6$ and more than half up to $k=8$ (the counts above): the worst case over all supports is far
+# from the typical one. The typical case is what Donoho and Tanner measured.
+#
+# **The phase transition.** Draw a Gaussian $D$ of size $d\times m$ and a $k$-sparse $z_0$ with a random
+# support, solve (10) and call the trial a success when $\|\hat z-z_0\|\le10^{-5}\|z_0\|$. As $m\to\infty$ with
+# $\delta=d/m$ and $\rho=k/d$ fixed, the success probability jumps from 1 to 0 across a curve $\rho_W(\delta)$
+# (Donoho & Tanner's "weak threshold"). Amelunxen, Lotz, McCoy and Tropp (2014) locate it at
+# $d\approx m\,\psi(k/m)$, the statistical dimension of the descent cone of the $\ell_1$ norm at a $k$-sparse point,
+#
+# \begin{equation*}\psi(\varepsilon)=\min_{\tau\ge0}\ \varepsilon\,(1+\tau^2)+(1-\varepsilon)\,2\big[(1+\tau^2)Q(\tau)-\tau\varphi(\tau)\big],\tag{13}\end{equation*}
+#
+# with $\varphi$ the standard normal density and $Q$ its upper tail. (Each coordinate contributes the
+# expected squared distance of a standard Gaussian to $\tau\,\partial|\cdot|$: $1+\tau^2$ on the support, the
+# mean of $(|g|-\tau)_+^2$ off it. We derive the formula this way; that this curve coincides with the weak
+# threshold is their theorem, not checked against the papers.) The $\ell_0$ curves of the paragraph above
+# are $\rho=1/2$ (every $z_0$) and $\rho=1$ (a random $z_0$). We measure at $m=60$ with 10 trials per cell
+# (`LOWDIM_SCALE=full`: $m=200$, 20 trials).
+
+# %%
+from scipy.optimize import brentq, minimize_scalar
+from scipy.stats import norm
+
+
+def psi(eps):
+    """The statistical dimension (13) of the l1 descent cone at a point with a fraction eps of non-zeros, over m."""
+    f = lambda t: eps * (1 + t * t) + (1 - eps) * 2 * ((1 + t * t) * norm.sf(t) - t * norm.pdf(t))  # noqa: E731
+    return minimize_scalar(f, bounds=(0, 10), method="bounded").fun
+
+
+def rho_l1(delta):
+    """The curve of (13) in Donoho and Tanner's coordinates: the k/d at which d/m = psi(k/m)."""
+    return brentq(lambda e: psi(e) - delta, 1e-9, delta - 1e-9) / delta
+
+
+m_pt, trials_pt = (60, 10) if SCALE == "small" else (200, 20)
+deltas = np.linspace(0.1, 0.9, 9)
+rhos = np.linspace(0.05, 0.95, 10)
+rng_pt = np.random.default_rng(2)
+bp_success = np.zeros((len(rhos), len(deltas)))
+for j, delta in enumerate(lu.progress_bar(deltas, desc="l1 phase transition")):
+    d_pt = int(round(delta * m_pt))
+    for i, rho in enumerate(rhos):
+        k_pt = max(1, int(round(rho * d_pt)))
+        bp_success[i, j] = np.mean([bp_recovers(*random_sparse_problem(rng_pt, d_pt, m_pt, k_pt))
+                                    for _ in range(trials_pt)])
+delta_fine = np.linspace(0.05, 0.95, 37)
+fig, ax = plt.subplots(figsize=(5.6, 4.2))
+im = ax.imshow(bp_success, origin="lower", cmap="gray", vmin=0, vmax=1, aspect="auto",
+               extent=[0.05, 0.95, 0.0, 1.0])
+ax.plot(delta_fine, [rho_l1(dl) for dl in delta_fine], color="C1", lw=2, label=r"$\ell_1$ curve (13)")
+ax.axhline(0.5, color="C0", ls="--", lw=1.5, label=r"$\ell_0$, every $z_0$: $\rho=1/2$")
+ax.axhline(0.985, color="C2", ls=":", lw=2, label=r"$\ell_0$, random $z_0$: $\rho\to1$")
+ax.set_xlabel(r"undersampling $\delta=d/m$"); ax.set_ylabel(r"sparsity $\rho=k/d$")
+ax.set_title(f"Basis pursuit, m = {m_pt}: fraction of {trials_pt} trials recovered")
+ax.legend(loc="upper left", fontsize=7); plt.colorbar(im, ax=ax); ax.grid(False)
+plt.show()
+
+
+def edge_50(col, grid):
+    """Where a column of success fractions first drops below 1/2 (linear interpolation)."""
+    i = np.nonzero(col < 0.5)[0]
+    if len(i) == 0:
+        return np.nan
+    return grid[0] if i[0] == 0 else float(np.interp(0.5, [col[i[0]], col[i[0] - 1]], [grid[i[0]], grid[i[0] - 1]]))
+
+
+bp_edge = np.array([edge_50(bp_success[:, j], rhos) for j in range(len(deltas))])
+bp_theory = np.array([rho_l1(dl) for dl in deltas])
+print("delta:             " + " ".join(f"{dl:5.2f}" for dl in deltas))
+print("measured 50% rho:  " + " ".join(f"{e:5.2f}" for e in bp_edge))
+print("curve (13):        " + " ".join(f"{e:5.2f}" for e in bp_theory))
+
+# %% tags=["nbval-check-output"]
+print(f"mean |measured 50% boundary - curve (13)| = {np.nanmean(np.abs(bp_edge - bp_theory)):.2f} (must be < 0.1)")
+print(f"rho = 0.05 and delta >= 0.3: recovered in at least {bp_success[0, deltas >= 0.3 - 1e-9].min():.0%} of the "
+      f"trials (must be 100%)")
+print(f"rho = 0.95: recovered in at most {bp_success[-1].max():.0%} of the trials (l0 would recover all: must be < 50%)")
+
+# %% [markdown]
+# The measured boundary follows the curve (13) across the range of $\delta$, within the noise of 10 trials per
+# cell (the two rows printed above; mean deviation in the tagged line), with a transition a few grid cells
+# wide: at $m=60$ the success probability changes over a band of width of order $\sqrt m$ in $d$, which
+# narrows relative to $m$ as $m$ grows. At $\delta=0.1$ there are only $d=6$ measurements and the grid of
+# $k$ is too coarse to place the boundary well. **Donoho and Tanner report** that for Gaussian matrices
+# the empirical 50 % transition of $\ell_1$ lies on the theoretical weak-threshold curve, in a band that
+# narrows as the problems grow (their experiments are much larger than ours; their sizes are not checked
+# against the paper). **We get** the same curve at $m=60$ with 10 trials per cell (at $\delta=0.5$, (13) gives
+# $\rho=0.386$, printed below, against the measured value in the table above). **The difference** is the width
+# of the band and the noise of 10 trials, both finite-size effects. Everything between the orange
+# curve and the $\ell_0$ lines is the price of convexity: sparse vectors that an exhaustive search would
+# find and basis pursuit does not. At a size where exhaustive search is possible ($m=16$, $d=8$, all
+# $26\,332$ supports of sizes 1 to 7), the two can be compared on the same problems:
+
+# %%
+print(f"curve (13) at delta = 0.5: rho = {rho_l1(0.5):.3f}")
+m0, d0, trials0 = 16, 8, 20
+rng0 = np.random.default_rng(3)
+D0_l0 = rng0.standard_normal((d0, m0)) / np.sqrt(d0)
+# orthonormal bases of span(D_T) for every support T of size 1..d0-1, as a residual test of x against each T
+bases = {j: np.linalg.qr(D0_l0[:, np.array(list(combinations(range(m0), j)))].transpose(1, 0, 2))[0]
+         for j in range(1, d0)}
+supports = {j: [frozenset(T) for T in combinations(range(m0), j)] for j in range(1, d0)}
+l0_ok, l1_ok = np.zeros(d0 - 1, int), np.zeros(d0 - 1, int)
+for k0 in range(1, d0):
+    for _ in range(trials0):
+        z_t = np.zeros(m0)
+        S_t = rng0.choice(m0, k0, replace=False)
+        z_t[S_t] = rng0.standard_normal(k0)
+        x_t = D0_l0 @ z_t
+        explains = []                                  # every support of size <= k0 that explains x exactly
+        for j in range(1, k0 + 1):
+            Q_j = bases[j]
+            resid = ((x_t - np.einsum("tdj,tj->td", Q_j, np.einsum("tdj,d->tj", Q_j, x_t))) ** 2).sum(1)
+            explains += [supports[j][t] for t in np.nonzero(resid < 1e-20 * (x_t @ x_t))[0]]
+        l0_ok[k0 - 1] += explains == [frozenset(S_t)]
+        l1_ok[k0 - 1] += bool(bp_recovers(D0_l0, z_t, x_t))
+print(f"m = {m0}, d = {d0}, {trials0} random z0 per k: recovered by exhaustive l0 search / by basis pursuit")
+print("  k:  " + "  ".join(f"{k0:5d}" for k0 in range(1, d0)))
+print("  l0: " + "  ".join(f"{v:5d}" for v in l0_ok))
+print("  l1: " + "  ".join(f"{v:5d}" for v in l1_ok))
+
+# %% [markdown]
+# Exhaustive search recovers every random $z_0$ up to $k=d-1=7$, as the counting argument predicts;
+# basis pursuit, at $\delta=0.5$, drops below half between $k=3$ and $k=4$, where the curve puts it
+# ($\rho_W(0.5)\,d\approx3.1$). Convexity buys a polynomial-time algorithm and costs more than half of the
+# identifiable range.
+#
+# :::{exercise} 03.edge · How many measurements does basis pursuit need?
+# :label: ex-03-edge
+# :nonumber:
+# An experiment. Write `min_measurements(m, k, trials=20, seed=0)` returning the smallest number of
+# measurements $d$ for which basis pursuit recovers a random $k$-sparse $z_0\in\mathbb R^m$ from $x=Dz_0$, with
+# $D$ a $d\times m$ Gaussian matrix, in at least 90 % of `trials` random problems (use
+# `random_sparse_problem` and `bp_recovers` from above, or your own with `sparse.basis_pursuit`; draw the
+# problems from `np.random.default_rng(seed)`). Scan $d$ upwards from $k+1$. The check calls
+# `min_measurements(m, k, trials=40, seed=7)` for $(m,k)=(40,4)$ and $(30,6)$ and tests the property with 60
+# fresh problems of its own at each: your $d$ must be a whole number with $k<d\le m$, basis pursuit must
+# recover at least 70 % of them at your $d$, and (where $d-5>k$) at most 80 % at $d-5$, so that your $d$ is
+# not much larger than needed. (The margins allow for the noise of 40 and 60 trials.) Compare your answers
+# with the curve (13).
+# :::
+
+# %%
+def min_measurements(m, k, trials=20, seed=0):
+    # YOUR CODE HERE
+    raise NotImplementedError
+
+
+# %%
+min_measurements = lu.check("03.edge", min_measurements)
+
+# %% [markdown] tags=["solution"]
+# :::{solution} ex-03-edge
+# :class: dropdown
+# The course's solution, from `solutions/03_sparse_coding.py` (in JupyterLab, print it with `lu.show_solution("03.edge")`):
+# ```{literalinclude} ../solutions/03_sparse_coding.py
+# :pyobject: min_measurements
+# ```
+# :::
+
+# %%
+for m_e, k_e in [(40, 4), (60, 6)]:
+    d_e = min_measurements(m_e, k_e)
+    d_curve = brentq(lambda dd: dd - m_e * psi(k_e / m_e), k_e + 1e-9, m_e)
+    print(f"m = {m_e}, k = {k_e}: basis pursuit needs d = {d_e} measurements for 90% success; "
+          f"the curve (13) puts the 50% point at d = {d_curve:.1f}; l0 would need d = {k_e + 1} (random z0)")
+
+# %% [markdown]
+# ## 7. Dictionary learning
 #
 # Instead of a fixed dictionary, learn it from the data (Olshausen & Field's question):
 #
 # \begin{equation*}\min_{D,\,Z}\ \frac1n\sum_{i=1}^n\Big(\tfrac12\|x_i-Dz_i\|^2+\lambda\|z_i\|_1\Big)
-# \quad\text{subject to}\quad \|d_j\|_2\le1 .\tag{10}\end{equation*}
+# \quad\text{subject to}\quad \|d_j\|_2\le1 .\tag{14}\end{equation*}
 #
-# The norm constraint stops the trivial escape of scaling $D$ up and $Z$ down. (10) is not jointly
+# The norm constraint stops the trivial escape of scaling $D$ up and $Z$ down. (14) is not jointly
 # convex, but it is convex in $Z$ for fixed $D$ (the lasso, solved by FISTA) and in $D$ for fixed
 # $Z$ (a constrained least-squares problem). Alternating the two, with $A=Z^\top Z$ and $B=X^\top Z$:
 #
 # - **MOD** (method of optimal directions, Engan et al. 1999): the unconstrained least-squares
 #   solution followed by renormalising every atom,
-#   \begin{equation*}D=X^\top Z\,(Z^\top Z)^{-1}=BA^{-1},\qquad d_j\leftarrow d_j/\|d_j\| ;\tag{11}\end{equation*}
+#   \begin{equation*}D=X^\top Z\,(Z^\top Z)^{-1}=BA^{-1},\qquad d_j\leftarrow d_j/\|d_j\| ;\tag{15}\end{equation*}
 # - **block-coordinate descent** (Mairal et al. 2009): update one atom at a time, exactly minimising
 #   over it with the others fixed and projecting on the unit ball,
-#   \begin{equation*}d_j\leftarrow\frac{u_j}{\max(\|u_j\|,1)},\qquad u_j=d_j+\frac{b_j-Da_j}{A_{jj}} .\tag{12}\end{equation*}
+#   \begin{equation*}d_j\leftarrow\frac{u_j}{\max(\|u_j\|,1)},\qquad u_j=d_j+\frac{b_j-Da_j}{A_{jj}} .\tag{16}\end{equation*}
 #
 # Mairal et al.'s online algorithm only ever needs $A$ and $B$, which it accumulates over
 # mini-batches; `sparse.dictionary_learning` uses the full batch. Atoms that no signal uses are
 # restarted at the worst-reconstructed signal. With block-coordinate updates every step decreases
-# (10) (the coding step keeps a signal's old code if FISTA, which is not monotone, did not improve
+# (14) (the coding step keeps a signal's old code if FISTA, which is not monotone, did not improve
 # it), so the objective never increases; MOD's renormalisation can raise it slightly.
 #
 # ### Recovering a known dictionary
@@ -555,156 +885,292 @@ print("local log-log slopes:", ", ".join(f"{name} k = {lo}..{hi}: {v:.1f}" for (
 # Hungarian algorithm on $|\cos|$ and call an atom recovered when $|\cos|>0.99$.
 
 # %%
-rng = np.random.default_rng(0)
-d_s, m_s, n_s, s_s = 20, 50, 1500, 3
-D_true = rng.standard_normal((d_s, m_s))
-D_true /= np.linalg.norm(D_true, axis=0)
-Z_true = np.zeros((n_s, m_s))
-for i in range(n_s):
-    Z_true[i, rng.choice(m_s, s_s, replace=False)] = rng.standard_normal(s_s)
-X_syn = Z_true @ D_true.T
-X_syn += 0.03 * np.sqrt((X_syn**2).mean()) * rng.standard_normal(X_syn.shape)
-Xs_t = torch.from_numpy(X_syn).to(device)
-lam_s = 0.1
-learned = {}
-for method in ("mod", "bcd"):
-    learned[method] = sparse.dictionary_learning(Xs_t, m_s, lam_s, n_iter=60, method=method, coding_iter=50,
-                                                 generator=torch.Generator().manual_seed(0), progress=True)
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    sk_dl = DictionaryLearning(n_components=m_s, alpha=lam_s, max_iter=40, fit_algorithm="cd",
-                               transform_algorithm="lasso_cd", random_state=0).fit(X_syn)
+def planted_problem(seed, d=20, m=50, n=1500, s=3, snr_db=30):
+    """Aharon et al.'s test: a random dictionary of m unit atoms in R^d, n signals of s atoms each, noise at snr_db."""
+    rng = np.random.default_rng(seed)
+    D_true = rng.standard_normal((d, m))
+    D_true /= np.linalg.norm(D_true, axis=0)
+    Z_true = np.zeros((n, m))
+    for i in range(n):
+        Z_true[i, rng.choice(m, s, replace=False)] = rng.standard_normal(s)
+    X = Z_true @ D_true.T
+    X += 10 ** (-snr_db / 20) * np.sqrt((X**2).mean()) * rng.standard_normal(X.shape)
+    return D_true, X
 
-# %% tags=["nbval-check-output"]
-def recovered(D_est, thr=0.99):
-    cos, _, _ = sparse.match_atoms(D_est, D_true)
+
+def recovered(D_est, D_ref, thr=0.99):
+    cos, _, _ = sparse.match_atoms(D_est, D_ref)
     return (cos > thr).mean()
 
 
-rec = {f"course {method.upper()}": recovered(res.dictionary.cpu()) for method, res in learned.items()}
-rec["sklearn DictionaryLearning"] = recovered(sk_dl.components_.T)
-for name, frac in rec.items():
-    print(f"{name:27s} recovers at least 85% of the 50 atoms (|cos| > 0.99): {frac >= 0.85}")
-h = np.array(learned["bcd"].history)
-print("BCD objective never increases:", bool((np.diff(h) <= 1e-9 * h[0]).all()))
+lam_s, seeds_dl = 0.1, (0, 1, 2)
+rec_rows, learned = [], {}
+for seed in lu.progress_bar(seeds_dl, desc="planted dictionaries (3 seeds)"):
+    D_true, X_syn = planted_problem(seed)
+    for method in ("mod", "bcd"):
+        res = sparse.dictionary_learning(torch.from_numpy(X_syn).to(device), 50, lam_s, n_iter=60, method=method,
+                                         coding_iter=50, generator=torch.Generator().manual_seed(seed))
+        rec_rows.append(dict(seed=seed, method=f"course {method.upper()}", recovered=recovered(res.dictionary.cpu(), D_true),
+                             history=np.array(res.history)))
+        if seed == 0:
+            learned[method] = res
+D_true0, X_syn0 = planted_problem(0)                                   # the oracle, on the first seed
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    sk_dl = DictionaryLearning(n_components=50, alpha=lam_s, max_iter=40, fit_algorithm="cd",
+                               transform_algorithm="lasso_cd", random_state=0).fit(X_syn0)
+rec_table = pd.DataFrame(rec_rows)
+summary_rec = rec_table.groupby("method").recovered.agg(["mean", "std", "min", "max"])
+summary_rec.style.format("{:.0%}")
+
+# %% tags=["nbval-check-output"]
+for method, row in summary_rec.iterrows():
+    print(f"{method}: worst seed recovers {row['min']:.0%} of the 50 atoms (must be >= 85%)")
+print(f"sklearn DictionaryLearning (seed 0): {recovered(sk_dl.components_.T, D_true0):.0%} of the atoms recovered "
+      f"(must be >= 85%)")
+worst_rise = max(float((np.diff(h) / h[0]).max()) for h in rec_table[rec_table.method == "course BCD"].history)
+print(f"BCD objective: largest relative rise over the iterations "
+      f"{'none' if worst_rise <= 0 else '< 1e-9' if worst_rise <= 1e-9 else f'{worst_rise:.0e}'} (must be <= 1e-9)")
 cos_cs, _, _ = sparse.match_atoms(learned["mod"].dictionary.cpu(), sk_dl.components_.T)
-print(f"course (MOD) vs sklearn, matched up to sign and permutation: median |cos| > 0.99: {np.median(cos_cs) > 0.99}, "
-      f"at least 90% of atoms with |cos| > 0.95: {(cos_cs > 0.95).mean() >= 0.9}")
+print(f"course (MOD) vs sklearn, matched up to sign and permutation: median |cos| {np.median(cos_cs):.2f} (must be > 0.99), "
+      f"atoms with |cos| > 0.95: {(cos_cs > 0.95).mean():.0%} (must be >= 90%)")
 
 # %%
-print(", ".join(f"{name}: {frac:.0%}" for name, frac in rec.items()), "of the atoms recovered;",
-      f"course vs sklearn median |cos| {np.median(cos_cs):.4f}")
+print("atoms recovered, mean ± std (min–max) over 3 seeds: " + "; ".join(
+    f"{m}: {r['mean']:.0%} ± {r['std']:.0%} ({r['min']:.0%}–{r['max']:.0%})" for m, r in summary_rec.iterrows()))
 
 # %% [markdown]
-# Alternating minimisation finds (nearly) every atom of the generating dictionary from the signals
-# alone, and scikit-learn's `DictionaryLearning` with the same $\lambda$ (its `alpha`, unscaled,
-# atoms as rows) finds the same atoms, up to sign and order — the only ambiguity (10) has.
+# Alternating minimisation finds nearly every atom of the generating dictionary from the signals
+# alone, in each of the three seeds, and scikit-learn's `DictionaryLearning` with the same $\lambda$ (its
+# `alpha`, unscaled, atoms as rows) finds the same atoms, up to sign and order — the only ambiguity (14)
+# has. **Aharon, Elad and Bruckstein report** that K-SVD recovers most atoms in this setting and MOD
+# slightly fewer, averaged over 50 trials per noise level (the percentages and their exact success
+# criterion are not checked against the paper); **we get** the fractions printed above (mean ± standard
+# deviation over 3 seeds); **the difference** in method is that they code with orthogonal matching pursuit
+# at exactly 3 atoms per signal, where we code with the lasso at a fixed $\lambda$, which shrinks the
+# coefficients but needs no knowledge of the sparsity.
 #
-# ### Atoms of natural images
-# Now the real thing: 64 atoms learned from the cameraman patches (float32, block-coordinate
-# updates, random initial atoms), sorted by how often they are used.
+# ### Atoms of natural images, and a fair baseline
+# Now the real thing: 64 atoms learned from 4000 of the cameraman patches (float32, block-coordinate
+# updates, random initial atoms), sorted by how often they are used. The other 1000 patches are held
+# out: they serve to compare codes here and to test LISTA in the next section, so nothing fitted
+# below has seen them.
 
 # %%
 Xp32 = P.to(device)
+n_tr = 4000 if SCALE == "small" else 40000
+X_tr, X_te = Xp32[:n_tr], Xp32[n_tr:n_tr + 1000]
 lam_img = 1.0
-D0 = torch.randn(64, 64, generator=torch.Generator().manual_seed(0)).to(device)
-img_dl = sparse.dictionary_learning(Xp32, 64, lam_img, n_iter=40, method="bcd", coding_iter=30, D0=D0,
-                                    progress=True)
+dicts = []
+for seed in lu.progress_bar(seeds_dl, desc="image dictionaries (3 seeds)"):
+    D0 = torch.randn(64, 64, generator=torch.Generator().manual_seed(seed)).to(device)
+    dicts.append(sparse.dictionary_learning(X_tr, 64, lam_img, n_iter=40, method="bcd", coding_iter=30, D0=D0))
+img_dl = dicts[0]
 D_img = img_dl.dictionary
 usage = (img_dl.codes != 0).float().mean(0)
 order = torch.argsort(usage, descending=True).cpu()
 lu.show_images(D_img.cpu()[:, order].T, shape=(8, 8), ncols=16, size=0.62, symmetric=True,
-               suptitle="64 atoms learned from 8×8 cameraman patches (most used first)")
+               suptitle="64 atoms learned from 8×8 cameraman patches (seed 0, most used first)")
 plt.show()
-
-# %% tags=["nbval-check-output"]
-Z_img = img_dl.codes
-rel_err_img = float(((Xp32 - Z_img @ D_img.T) ** 2).sum() / (Xp32**2).sum())
-nnz_img = float((Z_img != 0).float().sum(1).mean())
-print(f"learned dictionary: {nnz_img:.0f} non-zeros per patch on average, relative squared error {rel_err_img:.2f}")
-print(f"PCA with the same number of coefficients per patch: relative squared error {err_linear[round(nnz_img) - 1]:.2f}")
 
 # %% [markdown]
 # Most of the frequently used atoms are **localised, oriented edges and bars** at various positions
 # — the qualitative result of Olshausen and Field. (Their atoms look more like Gabor wavelets because
 # they whitened the images first and used many photographs; we use one photograph and raw
-# mean-removed patches, where smooth gradients also earn a place.) At the same number of coefficients
-# per patch, the learned sparse code reconstructs much better than PCA.
+# mean-removed patches, where smooth gradients also earn a place.)
 #
-# ## 7. LISTA: learning to code fast
+# How well do they code *new* patches? The fair rival is not linear PCA but the sparse code of
+# section 1 in the PCA basis — here fitted on the same 4000 training patches — and the comparison must
+# give both the same freedom. On the 1000 held-out patches, with $k=4$ coefficients per patch (the
+# lasso's average at $\lambda=1$):
+# - *fixed $k$ per patch*: the 4 largest PCA coefficients, against orthogonal matching pursuit
+#   (`sparse_encode(..., algorithm="omp")`, the greedy best 4 atoms) in the learned dictionary;
+# - *the same number of coefficients in total, allocated freely*: the lasso codes (as learned, and
+#   "debiased" by a least-squares refit on their support, removing the shrinkage), against the largest
+#   $4\times1000$ PCA coefficients over all patches together.
+
+# %%
+pca_tr = linear.pca(X_tr.double(), 64)
+Xte64 = X_te.double().cpu()
+C_te = pca_tr.transform(Xte64)
+
+
+def rel_err(X_hat):
+    return float(((Xte64 - X_hat) ** 2).sum() / (Xte64**2).sum())
+
+
+def pca_code(keep):
+    return rel_err(pca_tr.inverse_transform(torch.where(keep, C_te, torch.zeros_like(C_te))))
+
+
+k_fair = 4
+per_patch = C_te.abs() >= C_te.abs().sort(dim=1, descending=True).values[:, k_fair - 1:k_fair]
+overall = C_te.abs() >= C_te.abs().flatten().sort(descending=True).values[k_fair * len(C_te) - 1]
+first_k = torch.zeros_like(C_te, dtype=torch.bool)
+first_k[:, :k_fair] = True
+fair_rows = []
+for seed, dl in zip(seeds_dl, dicts):
+    Dn = dl.dictionary.cpu().double().numpy()
+    Z_l = sparse.fista(X_te, dl.dictionary, lam_img, n_iter=300, track_objective=False).codes.cpu().double().numpy()
+    Z_d = np.zeros_like(Z_l)
+    for i, (x_i, z_i) in enumerate(zip(Xte64.numpy(), Z_l)):
+        S_i = np.nonzero(z_i)[0]
+        if len(S_i):
+            Z_d[i, S_i] = np.linalg.lstsq(Dn[:, S_i], x_i, rcond=None)[0]
+    Z_o = sparse_encode(Xte64.numpy(), Dn.T, algorithm="omp", n_nonzero_coefs=k_fair)
+    fair_rows.append(dict(seed=seed, nnz_lasso=(Z_l != 0).sum(1).mean(),
+                          omp=rel_err(torch.from_numpy(Z_o @ Dn.T)), lasso=rel_err(torch.from_numpy(Z_l @ Dn.T)),
+                          debiased=rel_err(torch.from_numpy(Z_d @ Dn.T))))
+fair = pd.DataFrame(fair_rows)
+ms = lambda col: f"{fair[col].mean():.3f} ± {fair[col].std():.3f}"  # noqa: E731
+fair_table = pd.DataFrame([
+    ("PCA basis, first 4 directions (linear)", "4", f"{pca_code(first_k):.3f}"),
+    ("PCA basis, 4 largest per patch", "4", f"{pca_code(per_patch):.3f}"),
+    ("learned, OMP with 4 atoms per patch", "4", ms("omp")),
+    ("PCA basis, largest 4000 over all patches", "4 on average", f"{pca_code(overall):.3f}"),
+    ("learned, lasso codes", f"{fair.nnz_lasso.mean():.2f} on average", ms("lasso")),
+    ("learned, lasso support refitted", f"{fair.nnz_lasso.mean():.2f} on average", ms("debiased")),
+], columns=["code of the 1000 held-out patches", "non-zeros per patch", "relative squared error (± std, 3 seeds)"])
+fair_table
+
+# %% tags=["nbval-check-output"]
+e_per, e_all = pca_code(per_patch), pca_code(overall)
+print(f"fixed 4 per patch: learned + OMP {fair.omp.max():.2f} (worst seed) vs PCA basis, 4 largest {e_per:.2f} "
+      f"(learned must be lower in every seed)")
+print(f"free allocation: learned lasso refitted, largest distance to the globally thresholded PCA basis "
+      f"({e_all:.2f}): {(fair.debiased - e_all).abs().max():.2f} (must be < 0.03)")
+
+# %% [markdown]
+# The held-out comparison changes the story that linear PCA would tell. Against the *fair* baseline the
+# learned dictionary still wins where sparse coding is meant to win — a fixed budget of 4 atoms per patch,
+# where its edge atoms fit each patch better than the PCA basis does (the OMP and "4 largest" rows). But
+# once the budget may move between patches, the PCA basis, thresholded globally, is as good as the
+# learned dictionary (slightly better, in fact: 0.09 against 0.10, printed above): most of the gain of "sparse coding" on these patches is the freedom to spend
+# coefficients on edges and none on flat regions, which any orthonormal basis already has, and the
+# lasso's own codes pay for their shrinkage (the gap between the "lasso codes" and "refitted" rows). A
+# complete (64-atom) dictionary learned from one photograph is a modest step beyond PCA; the larger
+# gains reported for learned dictionaries come from overcomplete dictionaries trained on many images and
+# from tasks such as denoising and inpainting, where the learned atoms act as a prior (Mairal, Bach & Ponce
+# 2014; not reproduced here).
+#
+# ## 8. LISTA: learning to code fast
 #
 # ISTA with $T$ iterations from $z=0$ is a $T$-layer network:
 #
 # \begin{equation*}z^{(t+1)}=S_{\theta}\big(W_e x+S\,z^{(t)}\big),\qquad W_e=\tfrac1LD^\top,\quad S=I-\tfrac1LD^\top D,
-# \quad\theta=\tfrac\lambda L .\tag{13}\end{equation*}
+# \quad\theta=\tfrac\lambda L .\tag{17}\end{equation*}
 #
 # Gregor and LeCun keep the architecture, *train* $W_e$, $S$ and the thresholds by backpropagation to
 # predict the converged lasso codes $z^\star$ (mean squared code error), and get much better codes
 # for the same depth. `sparse.LISTA` is initialised at ISTA (before training it reproduces $T$
 # ISTA iterations exactly) and uses one threshold vector per layer. We train an 8-layer LISTA on
-# 4000 patches coded in the learned dictionary and test it on 1000 others.
+# the 4000 training patches coded in the learned dictionary (seed 0) and test it on the 1000 held-out
+# patches, three times with different training seeds (the order of the mini-batches), and count how
+# many plain ISTA and FISTA iterations reach the same test error.
 
 # %%
-n_tr = 4000 if SCALE == "small" else 40000
-X_tr, X_te = Xp32[:n_tr], Xp32[n_tr:n_tr + 1000]
 Z_tr = sparse.fista(X_tr, D_img, lam_img, n_iter=300, track_objective=False).codes
 Z_te = sparse.fista(X_te, D_img, lam_img, n_iter=300, track_objective=False).codes
 T = 8
-lista = sparse.LISTA(D_img, lam_img, n_layers=T)
-with torch.no_grad():  # before training, LISTA is T ISTA iterations (relative max difference)
-    Z_ista_T = sparse.ista(X_te, D_img, lam_img, n_iter=T).codes
-    init_err = float((lista(X_te) - Z_ista_T).abs().max() / Z_ista_T.abs().max())
-losses = sparse.train_lista(lista, X_tr, Z_tr, n_steps=600 if SCALE == "small" else 3000, batch_size=256,
-                            lr=2e-3, generator=torch.Generator().manual_seed(0), progress=True)
+n_steps_lista = 600 if SCALE == "small" else 3000
 
 
 def code_error(Z):
     return float(((Z - Z_te) ** 2).sum() / (Z_te**2).sum())
 
 
-iters = np.unique(np.round(np.logspace(0, np.log10(400), 30)).astype(int))
-err_ista = [code_error(sparse.ista(X_te, D_img, lam_img, n_iter=int(t), track_objective=False).codes) for t in iters]
-err_fista = [code_error(sparse.fista(X_te, D_img, lam_img, n_iter=int(t), track_objective=False).codes) for t in iters]
-with torch.no_grad():
-    err_lista = code_error(lista(X_te))
+# the test error of plain ISTA and FISTA after every iteration t = 1..400 (one run each, from z = 0)
+L_img = sparse.lipschitz_constant(D_img)
+err_ista, err_fista = [], []
+z_i = torch.zeros_like(Z_te)
+z_f, y_f, t_f = z_i.clone(), z_i.clone(), 1.0
+with lu.validate.assume_valid():
+    for _ in range(400):
+        z_i = sparse.ista_step(z_i, X_te, D_img, lam_img, step=1 / L_img)
+        z_new = sparse.ista_step(y_f, X_te, D_img, lam_img, step=1 / L_img)
+        t_new = (1 + (1 + 4 * t_f * t_f) ** 0.5) / 2
+        y_f = z_new + (t_f - 1) / t_new * (z_new - z_f)
+        z_f, t_f = z_new, t_new
+        err_ista.append(code_error(z_i)); err_fista.append(code_error(z_f))
+err_ista, err_fista = np.array(err_ista), np.array(err_fista)
+
+
+def iterations_to_match(errs, target):
+    hit = np.nonzero(errs <= target)[0]
+    return int(hit[0]) + 1 if len(hit) else None
+
+
+lista_runs = []
+for seed in lu.progress_bar(seeds_dl, desc="LISTA (3 training seeds)"):
+    lista = sparse.LISTA(D_img, lam_img, n_layers=T)
+    if seed == seeds_dl[0]:
+        with torch.no_grad():  # before training, LISTA is T ISTA iterations (relative max difference)
+            Z_ista_T = sparse.ista(X_te, D_img, lam_img, n_iter=T).codes
+            init_err = float((lista(X_te) - Z_ista_T).abs().max() / Z_ista_T.abs().max())
+    losses = sparse.train_lista(lista, X_tr, Z_tr, n_steps=n_steps_lista, batch_size=256, lr=2e-3,
+                                generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        e_l = code_error(lista(X_te))
+    lista_runs.append(dict(seed=seed, err=e_l, ista=iterations_to_match(err_ista, e_l),
+                           fista=iterations_to_match(err_fista, e_l), losses=np.array(losses)))
+runs_l = pd.DataFrame(lista_runs)
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-axes[0].loglog(iters, err_ista, label="ISTA")
-axes[0].loglog(iters, err_fista, label="FISTA")
-axes[0].plot([T], [err_lista], "*", ms=14, color="C3", label=f"LISTA, {T} layers (trained)")
-axes[0].axhline(err_lista, color="C3", ls=":", lw=1)
+its = np.arange(1, 401)
+axes[0].loglog(its, err_ista, label="ISTA")
+axes[0].loglog(its, err_fista, label="FISTA")
+axes[0].plot([T] * len(runs_l), runs_l.err, "*", ms=12, color="C3", label=f"LISTA, {T} layers, 3 seeds")
+axes[0].axhline(runs_l.err.mean(), color="C3", ls=":", lw=1)
 axes[0].set_xlabel("iterations / layers"); axes[0].set_ylabel(r"$\|Z-Z^\star\|_F^2/\|Z^\star\|_F^2$ (test)")
 axes[0].set_title("code prediction error on held-out patches"); axes[0].legend()
-axes[1].semilogy(np.convolve(losses, np.ones(20) / 20, mode="valid"))
+for r in lista_runs:
+    axes[1].semilogy(np.convolve(r["losses"], np.ones(20) / 20, mode="valid"), lw=1, label=f"seed {r['seed']}")
 axes[1].set_xlabel("training step"); axes[1].set_ylabel("training loss (moving average)")
-axes[1].set_title("training LISTA")
+axes[1].set_title("training LISTA"); axes[1].legend()
 plt.tight_layout(); plt.show()
+runs_l.drop(columns="losses")
 
 # %% tags=["nbval-check-output"]
-def iterations_to_match(errs):
-    hit = [int(t) for t, e in zip(iters, errs) if e <= err_lista]
-    return hit[0] if hit else None
-
-
-print(f"untrained LISTA = {T} ISTA iterations: {init_err < 1e-5}")
-e8 = code_error(sparse.ista(X_te, D_img, lam_img, n_iter=T, track_objective=False).codes)
-print(f"LISTA error is at least 2x smaller than that of {T} ISTA iterations: {err_lista * 2 < e8}")
-n_ista, n_fista = iterations_to_match(err_ista), iterations_to_match(err_fista)
-print(f"ISTA needs more than {4 * T} iterations to match it: {n_ista is None or n_ista > 4 * T}")
-print(f"FISTA needs more than {2 * T} iterations to match it: {n_fista is None or n_fista > 2 * T}")
+print(f"untrained LISTA = {T} ISTA iterations: relative difference {'< 1e-5' if init_err < 1e-5 else f'{init_err:.0e}'} "
+      f"(must be < 1e-5)")
+e8 = float(err_ista[T - 1])
+one_digit = lambda v: f"{float(f'{v:.1g}'):g}"  # noqa: E731  (one significant digit: the same on every run)
+print(f"LISTA test error / error of {T} ISTA iterations, worst seed: about {one_digit(runs_l.err.max() / e8)} "
+      f"(must be < 0.5)")
+n_i = min(400 if n is None else n for n in runs_l.ista)
+n_f = min(400 if n is None else n for n in runs_l.fista)
+print(f"ISTA iterations needed to match LISTA, fewest over the seeds: about {one_digit(n_i)} (must be > {4 * T})")
+print(f"FISTA iterations needed to match LISTA, fewest over the seeds: about {one_digit(n_f)} (must be > {2 * T})")
 
 # %%
-print(f"LISTA ({T} layers) relative code error {err_lista:.3f}; ISTA matches it after {n_ista} iterations, "
-      f"FISTA after {n_fista} (None: not within 400)")
+sp_i, sp_f = runs_l.ista.astype(float) / T, runs_l.fista.astype(float) / T
+print(f"LISTA ({T} layers) test code error {runs_l.err.mean():.3f} ± {runs_l.err.std():.3f} (mean ± std, 3 seeds); "
+      f"ISTA matches it after {int(runs_l.ista.min())}–{int(runs_l.ista.max())} iterations, "
+      f"FISTA after {int(runs_l.fista.min())}–{int(runs_l.fista.max())}")
+print(f"speed-up in iterations: {sp_i.mean():.1f} ± {sp_i.std():.1f} x ISTA, {sp_f.mean():.1f} ± {sp_f.std():.1f} x FISTA "
+      f"(range {sp_i.min():.1f}–{sp_i.max():.1f} and {sp_f.min():.1f}–{sp_f.max():.1f})")
 
 # %% [markdown]
-# A trained 8-layer LISTA predicts the codes as well as several times more ISTA iterations (and
-# more FISTA iterations than its depth) — the effect Gregor and LeCun report on image patches, where
-# a few trained layers replace many plain iterations. The exact factor depends on the dictionary,
-# $\lambda$ and the training budget (ours is 600 Adam steps). The price: LISTA is only good on
-# signals like its training data, and it approximates the codes rather than solving (1).
+# A trained 8-layer LISTA predicts the codes of held-out patches as well as several times more ISTA
+# iterations, and more FISTA iterations than its depth, in each of the three training runs (the speed-ups,
+# mean ± standard deviation and range, are printed above; one LISTA layer costs about one ISTA iteration).
+# The three seeds differ only in the order of the mini-batches, and the spread they produce is small
+# next to the gap to plain ISTA: the seed-to-seed range of the speed-up (printed) does not come near 1, so
+# the advantage of LISTA over both plain methods is separated by the spread; the difference *between* the
+# seeds is not. **Gregor and LeCun report** that a LISTA of a few layers predicts the lasso codes of natural
+# image patches with an error that plain ISTA and FISTA need many times more iterations to reach (their
+# setting, as a public reproduction of their experiments has it: 10×10 patches of the Berkeley segmentation
+# images and a 4× overcomplete dictionary of 400 atoms; the factors in their figures are not checked against
+# the paper). **We get**, with 8 layers on
+# 8×8 patches of one photograph and a complete 64-atom dictionary, the factors printed above: about 8× fewer
+# iterations than ISTA and 2.5× fewer than FISTA (mean ± std over 3 training seeds). **The difference**
+# comes mostly from the problem: a complete dictionary learned from one photograph gives a well-conditioned
+# lasso, on which FISTA already reaches LISTA's error after about 20 iterations (printed), so there is less
+# for training to gain than on the overcomplete dictionaries of the paper; the budget (600 Adam steps on 4000
+# patches, targets $z^\star$ from 300 FISTA iterations) is small too. The price of the speed-up: LISTA is
+# only good on signals like its training data, and it approximates the codes rather than solving (1).
 #
-# ## 8. Scaling up: one batched solve against many small ones
+# ## 9. Scaling up: one batched solve against many small ones
 #
 # Coding $n$ patches is $n$ independent lassos. scikit-learn's `Lasso` solves one at a time;
 # `sparse_encode` loops too, but with a shared Gram matrix; the course's `fista` does all $n$ at
@@ -771,7 +1237,7 @@ F_loop = float(sparse.lasso_objective(X1000_t, D_t, torch.from_numpy(Z_loop), la
 F_fista = float(sparse.lasso_objective(X1000_t, D_t, Z_fista, lam_img).mean())
 gap_obj = abs(F_fista - F_loop) / F_loop
 print(f"mean objective: sklearn Lasso loop {F_loop:.3f}, course FISTA ({FISTA_ITERS} it.) {F_fista:.3f}")
-print(f"relative gap below 1e-4: {gap_obj < 1e-4}")
+print(f"relative gap {'< 1e-4' if gap_obj < 1e-4 else f'{gap_obj:.0e}'} (must be < 1e-4)")
 
 # %%
 t_loop = bench.table().loc[1000, "sklearn Lasso, loop"]
@@ -790,7 +1256,7 @@ print(f"course FISTA is {t_loop / t_fista:.1f}x faster than the Lasso loop "
 # shared Gram matrix stays competitive on a CPU; on a GPU the batched solver is the only one that
 # can use the device at all.
 #
-# ## 9. Explore: the lasso path of one patch
+# ## 10. Explore: the lasso path of one patch
 #
 # Move $\lambda$ (as a fraction of this patch's $\lambda_{\max}$): the code gets sparser and the
 # reconstruction coarser. The right panel is the whole path — non-zeros and error against $\lambda$ —
@@ -798,8 +1264,8 @@ print(f"course FISTA is {t_loop / t_fista:.1f}x faster than the Lasso loop "
 
 # %% tags=["nbval-ignore-output"]
 nnz_per_patch = (img_dl.codes != 0).sum(1)
-pick = int(torch.argmax(Xp32.norm(dim=1) * (nnz_per_patch <= 3)))   # a strong patch the dictionary codes sparsely
-x_e = Xp32[pick:pick + 1]
+pick = int(torch.argmax(X_tr.norm(dim=1) * (nnz_per_patch <= 3)))   # a strong patch the dictionary codes sparsely
+x_e = X_tr[pick:pick + 1]
 lmax_e = sparse.lambda_max(x_e, D_img)
 fracs = np.logspace(-3, 0, 31)
 path_codes = torch.cat([sparse.fista(x_e, D_img, float(f) * lmax_e, n_iter=300, track_objective=False).codes
@@ -834,19 +1300,26 @@ lu.explore(draw, lam_fraction=(0.005, 1.0, 0.005, 0.1))
 #   thresholding (4), which sets small entries exactly to zero.
 # - ISTA (7) is proximal gradient with step $1/L$, $L=\|D\|_2^2$; it decreases $F$ monotonically at
 #   the worst-case rate $L\|z_0-z^\star\|^2/(2k)$. FISTA (9) adds a scheduled extrapolation and improves
-#   the rate to $2L\|z_0-z^\star\|^2/(k+1)^2$ for free; we measured slopes of about $-0.7$
-#   steepening to $-2$ for ISTA, and below $-2$ for FISTA.
-# - LISTA (13) unrolls ISTA and learns its matrices and thresholds: a few trained layers match many
-#   plain iterations on data like the training data.
-# - Dictionary learning (10) alternates lasso coding with least-squares (MOD, 11) or block-coordinate
-#   (12) atom updates; it recovers a planted dictionary up to sign and permutation, and learns
-#   edge-like atoms from natural images.
+#   the rate to $2L\|z_0-z^\star\|^2/(k+1)^2$ for free. The bounds hold on the gap, not its slope: we
+#   measured ISTA at about $-0.7$ steepening to $-2$ ($-1.5$ overall), FISTA below $-2$, both under their bounds.
+# - $\ell_1$ finds the sparsest code when a dual certificate exists ({prf:ref}`lem-bp-cert`); mutual
+#   coherence (11) guarantees one for every support with $k<(1+1/\mu)/2$ (12), a pessimistic,
+#   square-root-limited bound; for Gaussian matrices the truth is the Donoho–Tanner curve (13), which
+#   our basis-pursuit experiment follows, well below what exhaustive $\ell_0$ search achieves.
+# - Dictionary learning (14) alternates lasso coding with least-squares (MOD, 15) or block-coordinate
+#   (16) atom updates; it recovers a planted dictionary up to sign and permutation (3 seeds), and learns
+#   edge-like atoms from natural images. On held-out patches it beats the fair baseline, the $k$-sparse
+#   PCA code, at a fixed budget per patch, and only ties with a globally thresholded PCA basis.
+# - LISTA (17) unrolls ISTA and learns its matrices and thresholds: a few trained layers match many
+#   plain iterations on data like the training data (measured over 3 training seeds).
 # - Scikit-learn's lasso objectives are scaled by $1/n_{\text{samples}}$: `Lasso(alpha=λ/d)` on one
 #   signal, but `sparse_encode(alpha=λ)` and `DictionaryLearning(alpha=λ)`.
 #
 # **Further reading.** Beck & Teboulle (2009), sections 2–4; N. Parikh, S. Boyd, *Proximal
 # Algorithms* (2014); M. Elad, *Sparse and Redundant Representations* (Springer, 2010), chapters
-# 5 and 12; M. Aharon, M. Elad, A. Bruckstein, *K-SVD* (IEEE TSP, 2006); J. Mairal, F. Bach,
-# J. Ponce, *Sparse Modeling for Image and Vision Processing* (2014). Lesson 04 splits a matrix into
-# low-rank plus sparse parts with the same proximal tools; lesson 18 finds an ISTA step inside a
-# transformer; lesson 21 trains sparse autoencoders, a learned-encoder cousin of sparse coding.
+# 2–5 (uniqueness, coherence, pursuit algorithms) and 12; S. Foucart, H. Rauhut, *A Mathematical
+# Introduction to Compressive Sensing* (Birkhäuser, 2013), chapters 4–6 and 9 (null-space property,
+# coherence, RIP); J. Mairal, F. Bach, J. Ponce, *Sparse Modeling for Image and Vision Processing*
+# (2014). Lesson 04 splits a matrix into low-rank plus sparse parts with the same proximal tools and
+# the same kind of certificate; lesson 18 finds an ISTA step inside a transformer; lesson 21 trains
+# sparse autoencoders, a learned-encoder cousin of sparse coding.

@@ -220,6 +220,120 @@ def test_against_cvxpy():
     assert np.linalg.norm(res.L.numpy() - L.value) / np.linalg.norm(L.value) < 1e-5
 
 
+# ------------------------------------------------------------------ duality gap, ‖P_Ω P_T‖, incoherence
+
+def _brute_support_tangent_norm(L, S, tol=1e-6):
+    """‖P_Ω P_T‖ from the explicit (mn × mn) matrix of P_T (row-major vec): X ↦ PuX + XPv − PuXPv."""
+    U, s, Vh = np.linalg.svd(L)
+    r = int((s > tol * s[0]).sum())
+    U, V = U[:, :r], Vh[:r].T
+    m, n = L.shape
+    Pu, Pv = U @ U.T, V @ V.T
+    PT = np.kron(Pu, np.eye(n)) + np.kron(np.eye(m), Pv) - np.kron(Pu, Pv)
+    mask = (np.abs(S) > tol * np.abs(S).max()).reshape(-1)
+    return np.linalg.norm(PT[mask], 2)
+
+
+@pytest.mark.parametrize("m,n,r,frac,seed", [(8, 6, 2, 0.3, 0), (10, 10, 1, 0.05, 1), (6, 9, 3, 0.6, 2),
+                                             (12, 7, 2, 0.9, 3)])
+def test_support_tangent_norm_matches_the_explicit_operator(m, n, r, frac, seed):
+    # both branches: |Ω| below dim T = r(m + n − r) (Gram on Ω) and above it (Gram on a basis of T)
+    _, L0, S0 = robust.low_rank_plus_sparse(n, r, frac, m=m, generator=seed)
+    got = robust.support_tangent_norm(L0, S0)
+    assert 0 <= got <= 1
+    assert abs(got - _brute_support_tangent_norm(L0.numpy(), S0.numpy())) < 1e-10
+    assert abs(robust.support_tangent_norm(L0.float(), S0.float()) - got) < 1e-4       # float32 input
+
+
+def test_support_tangent_norm_detects_unidentifiable_pairs():
+    E = torch.zeros(10, 10, dtype=torch.float64)
+    E[0, 0] = 1.0                                        # e₁e₁ᵀ: low-rank *and* sparse
+    S = torch.zeros_like(E)
+    S[0, 0], S[3, 4] = 1.0, -2.0
+    assert robust.support_tangent_norm(E, S) == pytest.approx(1.0, abs=1e-12)
+    S[0, 0] = 0.0                                        # (1, 1) off the support: only a part of e₁e₁ᵀ's T meets Ω
+    assert robust.support_tangent_norm(E, S) < 1
+    # the lesson's problem: random support, incoherent L0, well below 1 (uniqueness applies)
+    _, L0, S0 = robust.low_rank_plus_sparse(100, 5, 0.1, generator=torch.Generator().manual_seed(1))
+    assert 0.5 < robust.support_tangent_norm(L0, S0) < 0.9
+    assert robust.support_tangent_norm(L0, torch.zeros_like(S0)) == 0.0
+
+
+def test_incoherence_extremes_and_invariance():
+    E = torch.zeros(10, 8, dtype=torch.float64)
+    E[0, 0] = 3.0
+    k = robust.incoherence(E)
+    assert k["rank"] == 1 and k["mu_U"] == pytest.approx(10) and k["mu_V"] == pytest.approx(8)
+    assert k["mu_UV"] == pytest.approx(80) and k["mu"] == pytest.approx(80)
+    flat = torch.ones(10, 8, dtype=torch.float64)          # the most spread-out rank one matrix: μ = 1
+    assert robust.incoherence(flat)["mu"] == pytest.approx(1.0)
+    _, L0, _ = robust.low_rank_plus_sparse(60, 3, 0.1, m=40, generator=2)
+    k0 = robust.incoherence(L0)
+    assert k0["rank"] == 3 and 1 <= k0["mu_U"] <= 40 / 3 and 1 <= k0["mu_V"] <= 60 / 3
+    assert robust.incoherence(5 * L0)["mu"] == pytest.approx(k0["mu"])      # scale-free
+    assert robust.incoherence(torch.zeros(4, 4))["mu"] == 0.0
+
+
+def test_duality_gap_is_a_certificate():
+    M, _, _ = robust.low_rank_plus_sparse(40, 2, 0.1, generator=6)
+    res = robust.robust_pca(M)
+    g = robust.duality_gap(M, res.L, res.Y)
+    assert g["linf"] <= 1 + 1e-12                 # Y ∈ λ∂‖S‖₁: the ℓ∞ constraint holds exactly
+    assert 1 <= g["scale"] < 1 + 1e-4 and 0 <= g["relative_gap"] < 1e-5
+    assert g["primal"] >= g["dual"]
+    # weak duality for anything: random L, random Y (scaled into the dual set) never give a negative gap
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        L = torch.randn(40, 40, generator=gen, dtype=torch.float64)
+        Y = torch.randn(40, 40, generator=gen, dtype=torch.float64)
+        r = robust.duality_gap(M, L, Y)
+        assert r["scale"] > 1 and r["gap"] >= -1e-9 * r["primal"]
+    # a stopped-too-early solution has a larger gap than a long, slow run
+    Mh, _, _ = robust.low_rank_plus_sparse(20, 4, 0.30, generator=torch.Generator().manual_seed(2))
+    fast, slow = robust.robust_pca(Mh, rho=1.5, tol_dual=None), robust.robust_pca(Mh, rho=1.02, max_iter=2000)
+    assert robust.duality_gap(Mh, fast.L, fast.Y)["relative_gap"] > 1e-3
+    assert robust.duality_gap(Mh, slow.L, slow.Y)["relative_gap"] < 1e-5
+    # batches: one entry per matrix, equal to the single-matrix values
+    Mb, _, _ = robust.low_rank_plus_sparse(25, 1, 0.05, batch=3, generator=3)
+    rb = robust.robust_pca(Mb)
+    gb = robust.duality_gap(Mb, rb.L, rb.Y)
+    assert gb["gap"].shape == (3,)
+    for i in range(3):
+        assert float(gb["gap"][i]) == pytest.approx(robust.duality_gap(Mb[i], rb.L[i], rb.Y[i])["gap"], abs=1e-9)
+
+
+def test_duality_gap_against_cvxpy():
+    cp = require_oracle("cvxpy")
+    M, _, _ = robust.low_rank_plus_sparse(15, 1, 0.05, generator=torch.Generator().manual_seed(3))
+    lam = robust.pcp_lambda(15, 15)
+    L, S = cp.Variable((15, 15)), cp.Variable((15, 15))
+    con = [L + S == M.numpy()]
+    prob = cp.Problem(cp.Minimize(cp.normNuc(L) + lam * cp.sum(cp.abs(S))), con)
+    prob.solve(solver="CLARABEL")
+    res = robust.robust_pca(M)
+    g = robust.duality_gap(M, res.L, res.Y)
+    # the certified interval [dual, primal] contains the optimum found by the conic solver
+    assert g["dual"] <= prob.value * (1 + 1e-7) and g["primal"] >= prob.value * (1 - 1e-7)
+    assert g["relative_gap"] < 1e-5
+    # cvxpy's own multiplier is dual-feasible and attains the optimum: a certificate of its solution
+    Yc = con[0].dual_value
+    Yc = Yc if float((Yc * M.numpy()).sum()) > 0 else -Yc
+    gc = robust.duality_gap(M, torch.from_numpy(L.value), torch.from_numpy(Yc))
+    assert gc["spectral"] <= 1 + 1e-6 and gc["linf"] <= 1 + 1e-6
+    assert gc["relative_gap"] < 1e-6 and gc["dual"] == pytest.approx(prob.value, rel=1e-6)
+
+
+def test_certificates_on_device(device):
+    M, L0, S0 = robust.low_rank_plus_sparse(30, 2, 0.05, generator=7, device=device)
+    res = robust.robust_pca(M)
+    g = robust.duality_gap(M, res.L, res.Y)
+    ref = robust.duality_gap(M.cpu(), res.L.cpu(), res.Y.cpu())
+    assert g["gap"] == pytest.approx(ref["gap"], abs=1e-6 * ref["primal"])
+    assert robust.support_tangent_norm(L0, S0) == pytest.approx(robust.support_tangent_norm(L0.cpu(), S0.cpu()),
+                                                                 abs=1e-5)
+    assert robust.incoherence(L0)["mu"] == pytest.approx(robust.incoherence(L0.cpu())["mu"], rel=1e-5)
+
+
 # ------------------------------------------------------------------ bad input
 
 @pytest.mark.parametrize("call,exc,text", [
@@ -247,6 +361,15 @@ def test_against_cvxpy():
      "margin must be in"),
     (lambda: robust.kkt_residuals(torch.ones(3, 3), torch.ones(3, 3), torch.zeros(3, 3, device="meta")), ValueError,
      "same device"),
+    (lambda: robust.duality_gap(torch.ones(3, 3), torch.ones(3, 4), torch.ones(3, 3)), ValueError,
+     "L must have the same shape as M"),
+    (lambda: robust.duality_gap(torch.ones(3, 3), torch.ones(3, 3), torch.ones(3, 3), lam=-1), ValueError,
+     "lam must be finite and > 0"),
+    (lambda: robust.support_tangent_norm(torch.ones(2, 3, 3), torch.ones(2, 3, 3)), ValueError,
+     "L must be a single matrix"),
+    (lambda: robust.support_tangent_norm(torch.ones(30, 30), torch.ones(30, 30), max_dim=10), ValueError,
+     "above max_dim"),
+    (lambda: robust.incoherence(torch.ones(4)), ValueError, "L must have 2 or 3 dimensions"),
     (lambda: robust.low_rank_plus_sparse(10, 2, 1.5), ValueError, r"frac must lie in \[0, 1\]"),
     (lambda: robust.low_rank_plus_sparse(10, 20, 0.1), ValueError, "rank must be <= 10"),
 ])

@@ -227,6 +227,78 @@ def test_fista_on_device(device):
 
 # ------------------------------------------------------------------ bad input
 
+# ------------------------------------------------------------------ basis pursuit and coherence
+
+def _sparse_problem(seed, d, m, k):
+    g = torch.Generator().manual_seed(seed)
+    D = torch.randn(d, m, generator=g, dtype=torch.float64) / d ** 0.5
+    z = torch.zeros(m, dtype=torch.float64)
+    z[torch.randperm(m, generator=g)[:k]] = torch.randn(k, generator=g, dtype=torch.float64)
+    return D, z
+
+
+def test_basis_pursuit_recovers_sparse_codes_and_is_the_l1_minimiser():
+    # well inside the Donoho-Tanner region (d/m = 0.5, k/d = 0.1): exact recovery
+    D, z0 = _sparse_problem(0, 30, 60, 3)
+    z = sparse.basis_pursuit(D @ z0, D)
+    assert z.shape == (60,) and z.dtype == torch.float64
+    assert float((z - z0).norm()) < 1e-8 * float(z0.norm())
+    # far outside it (k/d = 0.9): feasible, smaller l1 norm than the truth, not the truth
+    D, z0 = _sparse_problem(1, 20, 60, 18)
+    x = D @ z0
+    z = sparse.basis_pursuit(x, D)
+    assert float((D @ z - x).norm()) < 1e-8 * float(x.norm())
+    assert float(z.abs().sum()) < float(z0.abs().sum()) and float((z - z0).norm()) > 0.1 * float(z0.norm())
+    # batched rows agree with single calls, float32 comes back as float32
+    X = torch.stack([D @ z0, 2 * D @ z0])
+    Zb = sparse.basis_pursuit(X.float(), D.float())
+    assert Zb.shape == (2, 60) and Zb.dtype == torch.float32
+    torch.testing.assert_close(Zb[1], 2 * Zb[0], atol=1e-4, rtol=1e-4)
+
+
+def test_basis_pursuit_is_the_small_lambda_limit_of_the_lasso():
+    D, z0 = _sparse_problem(2, 24, 48, 4)
+    x = (D @ z0)[None]
+    z_bp = sparse.basis_pursuit(x, D)
+    z_lasso = sparse.fista(x, D, 1e-5, n_iter=20000).codes
+    assert float((z_lasso - z_bp).norm()) < 1e-3 * float(z_bp.norm())
+
+
+def test_basis_pursuit_rejects_signals_outside_the_range():
+    D = torch.zeros(4, 6, dtype=torch.float64)
+    D[0, :] = 1.0                                   # range of D is the first axis only
+    with pytest.raises(ValueError, match="basis pursuit has no solution for signal 0"):
+        sparse.basis_pursuit(torch.tensor([0.0, 1.0, 0.0, 0.0], dtype=torch.float64), D)
+
+
+def test_mutual_coherence_extremes_welch_and_scale_invariance():
+    d = 8
+    H = torch.tensor([[1.0]])
+    while H.shape[0] < d:                           # Sylvester's Hadamard matrix, orthogonal with entries ±1
+        H = torch.cat([torch.cat([H, H], 1), torch.cat([H, -H], 1)], 0)
+    I = torch.eye(d, dtype=torch.float64)
+    assert sparse.mutual_coherence(I) == 0.0
+    # identity + Hadamard: the classical pair of mutually unbiased bases, μ = 1/√d
+    assert sparse.mutual_coherence(torch.cat([I, H.double() / d ** 0.5], 1)) == pytest.approx(d ** -0.5)
+    D, _ = _sparse_problem(3, 16, 40, 1)
+    mu = sparse.mutual_coherence(D)
+    assert np.sqrt((40 - 16) / (16 * 39)) <= mu <= 1                       # the Welch bound
+    assert sparse.mutual_coherence(D * torch.linspace(0.1, 10, 40, dtype=torch.float64)) == pytest.approx(mu)
+    assert sparse.mutual_coherence(torch.cat([D, -3 * D[:, :1]], 1)) == pytest.approx(1.0)   # a repeated atom
+    with pytest.raises(ValueError, match="at least 2 atoms"):
+        sparse.mutual_coherence(D[:, :1])
+    with pytest.raises(ValueError, match="all-zero atoms"):
+        sparse.mutual_coherence(torch.cat([D, torch.zeros(16, 1, dtype=torch.float64)], 1))
+
+
+def test_basis_pursuit_and_coherence_on_device(device):
+    D, z0 = _sparse_problem(4, 20, 40, 2)
+    z = sparse.basis_pursuit((D @ z0).to(device), D.to(device))
+    assert z.device.type == device.type
+    assert float((z.cpu() - z0).norm()) < 1e-6 * float(z0.norm())
+    assert sparse.mutual_coherence(D.to(device)) == pytest.approx(sparse.mutual_coherence(D), rel=1e-6)
+
+
 @pytest.mark.parametrize("call, exc, match", [
     (lambda X, D: sparse.fista(X, D[:5], 0.1), ValueError, r"^D must have shape \(d, m\) with d = 16"),
     (lambda X, D: sparse.fista(X[None], D, 0.1), ValueError, r"^X must have 1 or 2 dimensions"),

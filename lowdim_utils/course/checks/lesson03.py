@@ -1,15 +1,18 @@
-"""Checks of lesson 03's exercises (sparse coding: soft thresholding, ISTA, FISTA).
+"""Checks of lesson 03's exercises (sparse coding: soft thresholding, FISTA, a basis-pursuit certificate,
+the measurements basis pursuit needs).
 
 References: the course library — :func:`lowdim_utils.prox.soft_threshold`, :func:`lowdim_utils.sparse.ista`,
-:func:`lowdim_utils.sparse.fista`, :func:`lowdim_utils.sparse.lasso_objective`, each tested against
-oracles in ``tests/test_sparse.py`` — and scikit-learn's ``Lasso`` for the minimum.
+:func:`lowdim_utils.sparse.fista`, :func:`lowdim_utils.sparse.lasso_objective`,
+:func:`lowdim_utils.sparse.basis_pursuit` (SciPy's HiGHS), each tested against oracles in
+``tests/test_sparse.py`` — scikit-learn's ``Lasso`` for the minimum, and properties (the certificate's
+equations and its span; recovery itself on fresh problems for 03.edge).
 """
 import warnings
 
 import numpy as np
 import torch
 
-from ..registry import exercise, expect, expect_array, expect_close, part
+from ..registry import Feedback, exercise, expect, expect_array, expect_close, part
 from ._common import later
 
 LESSON = "03_sparse_coding"
@@ -134,13 +137,115 @@ def _check_iterative(f, name, momentum, ks, n_conv):
                    "(scikit-learn's Lasso with alpha = λ/d); it should have converged.")
 
 
-@exercise("03.ista", lesson=LESSON, function="ista_np", title="ISTA in NumPy", timeout=20,
-          parts={_SHAPE: 1, _FIRST: 1, _LATER: 1, _CONVERGES: 1})
-def _test_ista(f):
-    _check_iterative(f, "ista_np", False, (2, 7), 1500)
-
-
 @exercise("03.fista", lesson=LESSON, function="fista_np", title="FISTA's momentum", timeout=20,
           parts={_SHAPE: 1, _FIRST: 1, _LATER: 1, _CONVERGES: 1})
 def _test_fista(f):
     _check_iterative(f, "fista_np", True, (2, 3, 10), 3000)
+
+
+# ------------------------------------------------------------------ 03.cert
+
+_CERT_PARTS = {"returns a vector w of length d": 1,
+               "solves D_Sᵀw = sign(z0_S)": 1,
+               "has the smallest norm (w lies in the span of D_S)": 1}
+
+
+@exercise("03.cert", lesson=LESSON, function="l1_certificate", title="a certificate for basis pursuit",
+          timeout=10, parts=_CERT_PARTS)
+def _test_cert(f):
+    titles = list(_CERT_PARTS)
+    runs = []
+    for seed, d, m, k in [(0, 20, 40, 3), (1, 12, 30, 5), (2, 25, 25, 8)]:
+        gen = np.random.default_rng(seed)
+        D = gen.standard_normal((d, m)) / np.sqrt(d)
+        z0 = np.zeros(m)
+        z0[gen.choice(m, k, replace=False)] = gen.standard_normal(k) * 3
+        args = (D.copy(), z0.copy())
+        out = f(*args)
+        runs.append((D, z0, np.array_equal(args[0], D) and np.array_equal(args[1], z0), out))
+
+    def vec(D, out):
+        return expect_array(out, f"l1_certificate(D, z0) for D of shape {D.shape}", shape=(D.shape[0],))
+
+    with part(titles[0]):
+        expect(all(r[2] for r in runs), "your function modified D or z0 in place; compute new arrays instead.")
+        for D, _, _, out in runs:
+            vec(D, out)
+    with part(titles[1]):
+        for D, z0, _, out in runs:
+            w = later(vec, D, out)
+            on = z0 != 0
+            got, want = D[:, on].T @ w, np.sign(z0[on])
+            if not np.allclose(got, want, rtol=0, atol=1e-8):
+                hint = (" Your w is D_S·sign(z0_S): then D_Sᵀw = (D_SᵀD_S)·sign(z0_S), which is not sign(z0_S) "
+                        "unless the atoms of the support are orthonormal." if np.allclose(w, D[:, on] @ want)
+                        else " Solve for the signs of z0 on its support, not its values." if
+                        np.allclose(got, z0[on], atol=1e-8) else "")
+                raise Feedback(f"for D of shape {D.shape} and a {int(on.sum())}-sparse z0, D_Sᵀw = "
+                               f"{np.round(got[:4], 4)}… but sign(z0_S) = {want[:4]}… (largest difference "
+                               f"{np.abs(got - want).max():.3g})." + hint)
+    with part(titles[2]):
+        for D, z0, _, out in runs:
+            w = later(vec, D, out)
+            Q, _ = np.linalg.qr(D[:, z0 != 0])
+            off = np.linalg.norm(w - Q @ (Q.T @ w))
+            if off > 1e-8 * max(1.0, np.linalg.norm(w)):
+                raise Feedback(f"for D of shape {D.shape}, your w has a component of norm {off:.3g} orthogonal to "
+                               "the span of D_S. That component lies in the null space of D_Sᵀ, so removing it "
+                               "keeps D_Sᵀw = sign(z0_S) and shortens w: the shortest solution is w = D_S c.")
+
+
+# ------------------------------------------------------------------ 03.edge
+
+def _success(m, k, d, problems=60, seed=12345):
+    """The fraction of ``problems`` fresh random (D, z0) with d Gaussian measurements that basis pursuit recovers."""
+    from ...sparse import basis_pursuit
+    gen = np.random.default_rng([seed, m, k, d])
+    hits = 0
+    for _ in range(problems):
+        A = gen.standard_normal((d, m)) / np.sqrt(d)
+        c = np.zeros(m)
+        c[gen.choice(m, k, replace=False)] = gen.standard_normal(k)
+        c_hat = basis_pursuit(torch.from_numpy(A @ c), torch.from_numpy(A)).numpy()
+        hits += np.linalg.norm(c_hat - c) <= 1e-5 * np.linalg.norm(c)
+    return hits / problems
+
+
+_EDGE_PARTS = {"returns a whole number of measurements k < d <= m": 1,
+               "basis pursuit recovers at your d (>= 70% of 60 fresh problems)": 1,
+               "your d is not much larger than needed (<= 80% at d - 5)": 1}
+
+
+@exercise("03.edge", lesson=LESSON, function="min_measurements", title="how many measurements does basis "
+          "pursuit need?", timeout=120, parts=_EDGE_PARTS)
+def _test_edge(f):
+    titles = list(_EDGE_PARTS)
+    runs = [(m, k, f(m, k, trials=40, seed=7)) for m, k in [(40, 4), (30, 6)]]
+
+    def count(m, k, out):
+        if isinstance(out, (np.integer, np.ndarray)) and np.ndim(out) == 0:
+            out = out.item()
+        expect(isinstance(out, int) and not isinstance(out, bool),
+               f"min_measurements({m}, {k}) should return a whole number d, got {type(out).__name__}"
+               + (" (did you forget a `return`?)" if out is None else "") + ".")
+        expect(k < out <= m, f"min_measurements({m}, {k}) returned d = {out}; expected k < d <= m.")
+        return out
+
+    with part(titles[0]):
+        for m, k, out in runs:
+            count(m, k, out)
+    with part(titles[1]):
+        for m, k, out in runs:
+            d = later(count, m, k, out)
+            rate = _success(m, k, d)
+            expect(rate >= 0.7, f"with m = {m}, k = {k} and your d = {d}, basis pursuit recovers only "
+                                f"{rate:.0%} of 60 fresh problems (needs >= 70%): scan d upwards until at "
+                                "least 90% of your trials succeed (d = 2k is enough for l0, not for l1).")
+    with part(titles[2]):
+        for m, k, out in runs:
+            d = later(count, m, k, out)
+            if d - 5 > k:
+                rate = _success(m, k, d - 5)
+                expect(rate <= 0.8, f"with m = {m}, k = {k}: at d - 5 = {d - 5} basis pursuit already recovers "
+                                    f"{rate:.0%} of 60 fresh problems, so your d = {d} is larger than needed: "
+                                    "return the *smallest* d that reaches 90%.")

@@ -1,16 +1,10 @@
 """Instructor-only: plausible wrong answers of lesson 04 (fed to the checks by the test suite)."""
+import math
+
 import numpy as np
+import torch
 
 from ..registry import wrong
-
-
-def _svt(X, tau):
-    U, s, Vt = np.linalg.svd(X, full_matrices=False)
-    return (U * np.maximum(s - tau, 0.0)) @ Vt
-
-
-def _shrink(R, t):
-    return np.sign(R) * np.maximum(np.abs(R) - t, 0.0)
 
 
 # ------------------------------------------------------------------ 04.svt
@@ -38,36 +32,6 @@ def _svt_transposed_v(X, tau):
     return (U * np.maximum(s - tau, 0.0)) @ Vt.T    # numpy already returns Vᵀ
 
 
-# ------------------------------------------------------------------ 04.step
-
-@wrong("04.step")
-def _step_swapped_thresholds(M, L, S, Y, mu, lam):
-    L1 = _svt(M - S + Y / mu, lam / mu)
-    S1 = _shrink(M - L1 + Y / mu, 1.0 / mu)
-    return L1, S1, Y + mu * (M - L1 - S1)
-
-
-@wrong("04.step")
-def _step_old_L(M, L, S, Y, mu, lam):
-    L1 = _svt(M - S + Y / mu, 1.0 / mu)
-    S1 = _shrink(M - L + Y / mu, lam / mu)            # Jacobi-style: uses the old L
-    return L1, S1, Y + mu * (M - L1 - S1)
-
-
-@wrong("04.step")
-def _step_dual_sign(M, L, S, Y, mu, lam):
-    L1 = _svt(M - S + Y / mu, 1.0 / mu)
-    S1 = _shrink(M - L1 + Y / mu, lam / mu)
-    return L1, S1, Y - mu * (M - L1 - S1)
-
-
-@wrong("04.step")
-def _step_no_multiplier(M, L, S, Y, mu, lam):
-    L1 = _svt(M - S, 1.0 / mu)
-    S1 = _shrink(M - L1, lam / mu)
-    return L1, S1, Y + mu * (M - L1 - S1)
-
-
 # ------------------------------------------------------------------ 04.proj
 
 @wrong("04.proj")
@@ -83,3 +47,58 @@ def _proj_zeroes_off_support(Y, S, lam):
 @wrong("04.proj")
 def _proj_forgets_lambda(Y, S, lam):
     return np.where(S != 0, np.sign(S), np.clip(Y, -lam, lam))
+
+
+# ------------------------------------------------------------------ 04.gap
+
+def _primal(M, L, lam):
+    return np.linalg.norm(L, "nuc") + lam * np.abs(M - L).sum()
+
+
+@wrong("04.gap")
+def _gap_no_rescaling(M, L, Y, lam):          # weak duality needs a dual-feasible Y
+    return _primal(M, L, lam) - np.sum(Y * M)
+
+
+@wrong("04.gap")
+def _gap_spectral_only(M, L, Y, lam):         # forgets the constraint ‖Y‖_∞ ≤ λ
+    return _primal(M, L, lam) - np.sum(Y * M) / max(1.0, np.linalg.norm(Y, 2))
+
+
+@wrong("04.gap")
+def _gap_frobenius(M, L, Y, lam):             # a valid but loose bound: ‖Y‖_F ≥ ‖Y‖₂ shrinks Y too much
+    return _primal(M, L, lam) - np.sum(Y * M) / max(1.0, np.linalg.norm(Y), np.abs(Y).max() / lam)
+
+
+@wrong("04.gap")
+def _gap_forgets_lambda(M, L, Y, lam):        # primal value without the weight λ
+    scale = max(1.0, np.linalg.norm(Y, 2), np.abs(Y).max() / lam)
+    return np.linalg.norm(L, "nuc") + np.abs(M - L).sum() - np.sum(Y * M) / scale
+
+
+# ------------------------------------------------------------------ 04.lam
+
+def _scan(M, L0, cs, scale, tol):
+    from ...robust import robust_pca
+    good = []
+    for c in cs:
+        L_hat = robust_pca(M, lam=c / scale, tol_dual=None, max_iter=400).L
+        if float(torch.linalg.norm(L_hat - L0) / torch.linalg.norm(L0)) < tol:
+            good.append(float(c))
+    return min(good), max(good)
+
+
+@wrong("04.lam")
+def _lam_no_scan(M, L0):                      # takes "no tuning" literally: the universal value only
+    return 1.0, 1.0
+
+
+@wrong("04.lam")
+def _lam_wrong_scale(M, L0):                  # λ = c/√(mn) instead of c/√max(m, n)
+    m, n = M.shape
+    return _scan(M, L0, np.geomspace(0.05, 20, 41), math.sqrt(m * n), 1e-3)
+
+
+@wrong("04.lam")
+def _lam_loose_success(M, L0):                # calls a 10% error a success
+    return _scan(M, L0, np.geomspace(0.05, 20, 41), math.sqrt(max(M.shape)), 1e-1)
