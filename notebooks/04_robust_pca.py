@@ -653,7 +653,9 @@ print(f"the ALM's own multiplier: tangent-space violation {k_own['tangent']:.0e}
 # Any $L$ gives a feasible point of (1), $(L, M-L)$, and any matrix $Y$, once rescaled so that it
 # satisfies the constraints of the dual problem (10), gives a lower bound on the optimal value $P^\star$
 # (weak duality, section 2). Derive from these two facts a number $g(M,L,Y)\ge0$ with
-# $$\|L\|_*+\lambda\|M-L\|_1-P^\star\ \le\ g(M,L,Y)\qquad\text{for every } L \text{ and every } Y,$$
+#
+# \begin{equation*}\|L\|_*+\lambda\|M-L\|_1-P^\star\ \le\ g(M,L,Y)\qquad\text{for every } L \text{ and every } Y,\end{equation*}
+#
 # that tends to 0 as $(L,Y)$ approach an optimal pair, and write `duality_gap_np(M, L, Y, lam)`
 # returning it (NumPy; `np.linalg.norm(A, 2)` is the spectral norm, `np.linalg.norm(A, "nuc")` the
 # nuclear norm). Rescale $Y$ as little as possible. The check uses two $14\times10$ problems (rank 2,

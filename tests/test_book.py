@@ -92,6 +92,24 @@ def test_lesson_page_has_theorems_exercises_and_solution_dropdowns(book):
     assert '<span class="nf">range_finder_np</span>' in html
 
 
+def test_no_prose_shows_raw_tex(book):
+    """Math that MyST failed to parse (an unbalanced ``$``, a display ``$$`` glued into a paragraph)
+    reaches the page as text: dollar signs or backslash commands outside the math spans."""
+    import re
+
+    from bs4 import BeautifulSoup
+    bad = []
+    for page in sorted((book / "notebooks").glob("*.html")):
+        main = BeautifulSoup(page.read_text(), "html.parser").find("main")
+        for t in main.find_all(["pre", "code", "script", "style"]):
+            t.decompose()
+        for p in main.find_all(["p", "li", "td"]):
+            text = re.sub(r"\\\(.*?\\\)|\\\[.*?\\\]", "", p.get_text(), flags=re.S)
+            if "$" in text or re.search(r"\\[A-Za-z]{2,}", text):
+                bad.append(f"{page.name}: {' '.join(text.split())[:120]}")
+    assert not bad, "raw TeX in the rendered prose:\n" + "\n".join(bad)
+
+
 def _browser():
     for b in BROWSERS:
         if shutil.which(b):
