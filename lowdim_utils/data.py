@@ -529,6 +529,47 @@ def _load_mushroom_body(hemisphere: str = "left") -> Bunch:
                  hemisphere=hemisphere)
 
 
+_LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+              "pt": "Portuguese", "nl": "Dutch", "sv": "Swedish"}
+
+
+@register("languages", description="96 000 words of eight European languages (12 000 each: en, de, fr, es, it, "
+          "pt, nl, sv), uniform samples of Debian's word lists", source="data/languages/words.tsv.xz (from the "
+          "Debian packages wbritish, wngerman, wfrench, wspanish, witalian, wportuguese, wdutch, wswedish; script "
+          "data/scripts/make_languages.py)", licence="per language: public domain (en, es), BSD or CC BY 3.0 (nl), "
+          "GPL (de, fr, it, pt, sv)", citation="Debian word-list packages (SCOWL; OpenTaal; the other lists' "
+          "authors named in data/README.md)", shipped=True)
+def _load_languages(languages=None) -> Bunch:
+    """Words of eight European languages, for language identification from letter n-grams.
+
+    Args:
+        languages: the language codes to keep, a subset of ``["en", "de", "fr", "es", "it",
+            "pt", "nl", "sv"]`` in any order (None: all eight, in that order).
+
+    Returns:
+        Bunch with ``words``: list of n lower-cased, letter-only words (accents kept,
+        e.g. ``"größte"``, ``"été"``), 12 000 per language, sorted within a language;
+        ``y: (n,) int64`` index of each word's language into ``codes``; ``codes``: the
+        language codes kept (``["en", ...]``); ``names``: their English names
+        (``["English", ...]``); ``alphabet``: the sorted characters that occur (str).
+    """
+    codes = list(_LANGUAGES) if languages is None else list(languages)
+    for c in codes:
+        check_choice(c, "languages", list(_LANGUAGES))
+    if not codes or len(set(codes)) != len(codes):
+        raise ValueError(f"languages must list distinct codes of {list(_LANGUAGES)}, got {languages!r}.")
+    raw = lzma.decompress(data_path("languages/words.tsv.xz").read_bytes()).decode("utf-8")
+    by_lang: dict[str, list[str]] = {c: [] for c in _LANGUAGES}
+    for line in raw.splitlines():
+        if line and not line.startswith("#"):
+            lang, _, word = line.partition("\t")
+            by_lang[lang].append(word)
+    words = [w for c in codes for w in by_lang[c]]
+    y = np.concatenate([np.full(len(by_lang[c]), i, np.int64) for i, c in enumerate(codes)])
+    return Bunch(words=words, y=y, codes=codes, names=[_LANGUAGES[c] for c in codes],
+                 alphabet="".join(sorted(set("".join(words)))))
+
+
 # --------------------------------------------------------------------------------------
 # Graphs bundled with networkx
 # --------------------------------------------------------------------------------------

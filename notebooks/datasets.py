@@ -258,6 +258,18 @@ for ax, (h, d) in zip(axes, mb.items()):
 fig.tight_layout()
 
 # %% [markdown]
+# ### Words of eight European languages (shipped)
+# 12 000 words each of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish,
+# sampled from Debian's spelling dictionaries. Lesson 13 identifies the language of a text from
+# its letter trigrams.
+
+# %% tags=["nbval-check-output"]
+about("languages")
+lw = load("languages")
+print(f"{len(lw.words)} words; " + ", ".join(f"{c}: {' '.join(lw.words[i * 12000:(i * 12000) + 4])}"
+                                             for i, c in enumerate(lw.codes)))
+
+# %% [markdown]
 # ### Karate club and Les Misérables (bundled with networkx)
 # Zachary's **karate club**: friendships among 34 members of a university club that split
 # in two; each member's side after the split is the label that community detection and

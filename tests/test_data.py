@@ -186,6 +186,18 @@ def test_mushroom_body(hemisphere, n, counts):
     assert d.A.min() >= 0 and np.trace(d.A) == 0 and not np.array_equal(d.A, d.A.T)
 
 
+def test_languages():
+    d = load("languages")
+    assert len(d.words) == 96000 and d.codes == ["en", "de", "fr", "es", "it", "pt", "nl", "sv"]
+    check_array(d.y, (96000,), np.int64)
+    assert np.array_equal(np.bincount(d.y), np.full(8, 12000))
+    assert all(w.isalpha() and w == w.lower() for w in d.words)
+    two = load("languages", languages=["sv", "en"])
+    assert two.names == ["Swedish", "English"] and len(two.words) == 24000 and two.words[12000:] == d.words[:12000]
+    with pytest.raises(ValueError, match="languages"):
+        load("languages", languages=["xx"])
+
+
 # ---------------------------------------------------------------- loaders: bundled in packages
 
 def test_karate():
@@ -258,7 +270,7 @@ def test_registry_lists_every_dataset_with_licence_and_source():
     table = D.list_datasets()
     expected = {"digits", "sample_images", "faces", "skimage_image", "fashion_mnist", "corpus",
                 "wordnet_mammals", "wordnet_nouns", "mushroom_body", "karate", "les_miserables",
-                "lee_corpus", "mini_newsgroups", "analogies", "wordsim353", "simlex999"}
+                "lee_corpus", "mini_newsgroups", "analogies", "wordsim353", "simlex999", "languages"}
     assert expected <= set(table.index)
     assert table.loc[sorted(expected), ["source", "licence"]].map(bool).all().all()
     for name in expected:
