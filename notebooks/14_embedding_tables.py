@@ -163,7 +163,7 @@ expected_colliding_keys_np = lu.check("14.collide", expected_colliding_keys_np)
 # Two keys then get the same vector, *whatever the table*, only if their multisets of rows agree.
 #
 # :::{prf:theorem} Indistinguishable pairs
-# :label: thm-pairs
+# :label: thm-hash-pairs
 # For two distinct keys and independent uniform rows, the probability that the multisets
 # $\{r_1(x),\dots,r_k(x)\}$ and $\{r_1(y),\dots,r_k(y)\}$ coincide is $m^{-1}$ for $k=1$ and
 #

@@ -55,6 +55,18 @@ def test_lesson_has_checked_claims_and_figures(py):
     assert images >= 1, f"{py.name}: no figure"
 
 
+def test_directive_labels_are_unique_across_lessons():
+    """Theorem, exercise and solution labels share one namespace in the book (a duplicate fails its build)."""
+    import re
+    seen, dupes = {}, []
+    for p in PY:
+        for label in re.findall(r"^# :label: (\S+)", p.read_text(), flags=re.M):
+            if label in seen:
+                dupes.append(f"{label} in {seen[label]} and {p.name}")
+            seen.setdefault(label, p.name)
+    assert not dupes, "duplicate directive labels: " + "; ".join(dupes)
+
+
 def test_every_lesson_is_in_the_book():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = {ch["file"] for part in toc["parts"] for ch in part["chapters"]}
