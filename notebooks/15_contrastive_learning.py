@@ -259,7 +259,9 @@ for name, b in bounds.items():
 # :::{prf:proposition} NT-Xent = alignment + repulsion
 # :label: prop-15-split
 # For unit vectors, $s_{ik}=1-\tfrac12\|u_i-u_k\|^2$, so every term of (3) splits exactly into
-# $$-\log\frac{e^{s_{i,i^+}/\tau}}{\sum_{k\ne i}e^{s_{ik}/\tau}}=\frac{\|u_i-u_{i^+}\|^2}{2\tau}+\log\sum_{k\ne i}e^{-\|u_i-u_k\|^2/2\tau}.$$
+#
+# \begin{equation*}-\log\frac{e^{s_{i,i^+}/\tau}}{\sum_{k\ne i}e^{s_{ik}/\tau}}=\frac{\|u_i-u_{i^+}\|^2}{2\tau}+\log\sum_{k\ne i}e^{-\|u_i-u_k\|^2/2\tau}.\end{equation*}
+#
 # Averaged over $i$, the first part is $\mathcal L_{\text{align}}/2\tau$ on the batch. As $B\to\infty$ the
 # second part, minus $\log(2B-1)$, tends to $\mathbb E_x\log\mathbb E_y\,e^{-\|u_x-u_y\|^2/2\tau}$, which by
 # Jensen is at most $\mathcal L_{\text{uniform}}$ with $t=1/2\tau$.
