@@ -24,7 +24,8 @@ enforces it, reading :data:`LAYERS`):
    :mod:`~lowdim_utils.sgns` (09; reused by 10 and 11), :mod:`~lowdim_utils.docvec` (10),
    :mod:`~lowdim_utils.graphs` (11), :mod:`~lowdim_utils.hyperbolic` (12),
    :mod:`~lowdim_utils.hdc` (13), :mod:`~lowdim_utils.tables` (14), :mod:`~lowdim_utils.contrastive` (15),
-   :mod:`~lowdim_utils.matryoshka` (16);
+   :mod:`~lowdim_utils.matryoshka` (16), :mod:`~lowdim_utils.ratereduction` (17; reused by 18),
+   :mod:`~lowdim_utils.crate` (18), :mod:`~lowdim_utils.diffusion` (19), :mod:`~lowdim_utils.similarity` (20);
    a family may import earlier families, never later ones;
 4. **course machinery** — :mod:`lowdim_utils.course` (exercise checks, releases, grading): the
    only code that knows the layout of a course checkout.
@@ -54,7 +55,8 @@ LAYERS: dict[str, list[str]] = {
     "primitives": ["neighbors", "prox", "signs", "training"],
     "families": ["linear", "projections", "sparse", "robust", "intrinsic", "subspace", "lora", "manifold",
                  "autoencoders", "sgns", "docvec", "graphs", "hyperbolic",
-                 "hdc", "tables", "contrastive", "matryoshka"],
+                 "hdc", "tables", "contrastive", "matryoshka", "ratereduction", "crate", "diffusion",
+                 "similarity"],
     "course": ["course"],
 }
 
