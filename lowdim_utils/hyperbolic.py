@@ -38,7 +38,7 @@ from .validate import (as_matrix, as_tensor, check_choice, check_dtype, check_in
 
 __all__ = ["poincare_distance", "pairwise_distances", "mobius_add", "expmap", "logmap", "project",
            "riemannian_grad", "RiemannianSGD", "train_embedding", "EmbeddingResult", "reconstruction_metrics",
-           "Reconstruction", "tree_distances", "bfs_tree", "distortion", "Distortion", "sarkar_embedding", "MANIFOLDS"]
+           "Reconstruction", "kary_tree", "tree_distances", "bfs_tree", "distortion", "Distortion", "sarkar_embedding", "MANIFOLDS"]
 
 #: the geometries :func:`train_embedding` and :func:`pairwise_distances` know
 MANIFOLDS = ("poincare", "euclidean")
@@ -491,6 +491,23 @@ def reconstruction_metrics(embeddings, pairs, *, manifold: str = "poincare") -> 
     if single:
         return Reconstruction(ranks[0], maps[0])
     return Reconstruction(torch.tensor(ranks, dtype=torch.float64), torch.tensor(maps, dtype=torch.float64))
+
+
+def kary_tree(depth: int, k: int):
+    """The complete ``k``-ary tree of the given ``depth``: ``(edges, n_nodes)``, ``edges: (m, 2)`` int64
+    (child, parent) rows with the root 0 and nodes numbered level by level."""
+    depth = check_int(depth, "depth", low=0)
+    k = check_int(k, "k", low=1)
+    edges, frontier, nxt = [], [0], 1
+    for _ in range(depth):
+        new = []
+        for p in frontier:
+            for _ in range(k):
+                edges.append((nxt, p))
+                new.append(nxt)
+                nxt += 1
+        frontier = new
+    return torch.tensor(edges, dtype=torch.int64).reshape(-1, 2), nxt
 
 
 def tree_distances(edges, n_nodes: int):

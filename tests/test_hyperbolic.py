@@ -24,17 +24,16 @@ def _geoopt_ball():
     return geoopt, geoopt.PoincareBall(c=torch.tensor(1.0, dtype=torch.float64))
 
 
-def _kary(depth, k):
-    edges, frontier, nxt = [], [0], 1
-    for _ in range(depth):
-        new = []
-        for p in frontier:
-            for _ in range(k):
-                edges.append((nxt, p))
-                new.append(nxt)
-                nxt += 1
-        frontier = new
-    return torch.tensor(edges), nxt
+def test_kary_tree_counts_nodes_and_rejects_bad_sizes():
+    edges, n = hy.kary_tree(3, 2)
+    assert n == 15 and edges.shape == (14, 2) and edges.dtype == torch.int64
+    assert sorted(edges[:, 0].tolist()) == list(range(1, 15))          # every non-root node has one parent
+    assert (edges[:, 1] < edges[:, 0]).all()                            # parents come first
+    assert hy.kary_tree(0, 3)[1] == 1 and hy.kary_tree(0, 3)[0].shape == (0, 2)
+    with pytest.raises(ValueError, match="k"):
+        hy.kary_tree(2, 0)
+    with pytest.raises(ValueError, match="depth"):
+        hy.kary_tree(-1, 2)
 
 
 def _closure(edges, n):
@@ -224,7 +223,7 @@ def _brute_force_metrics(E, pairs, manifold="poincare"):
 
 def test_reconstruction_metrics_match_scikit_learn_and_brute_force():
     require_oracle("sklearn")
-    edges, n = _kary(3, 3)
+    edges, n = hy.kary_tree(3, 3)
     pairs = _closure(edges, n)
     for manifold in hy.MANIFOLDS:
         E = _ball(n, 3, 0.9, seed=24)
@@ -235,7 +234,7 @@ def test_reconstruction_metrics_match_scikit_learn_and_brute_force():
 
 
 def test_reconstruction_metrics_of_a_stack_and_of_a_perfect_embedding():
-    edges, n = _kary(2, 3)
+    edges, n = hy.kary_tree(2, 3)
     pairs = _closure(edges, n)
     # children far out, each near its own parent: ancestors are the nearest non-self nodes? use a
     # Sarkar embedding of the tree's links, where every node's neighbours are nearest (tree MAP = 1)
@@ -262,7 +261,7 @@ def test_ties_count_against_the_embedding():
 def test_gensim_evaluation_counts_the_node_itself(tmp_path):
     require_oracle("gensim")
     from gensim.models.poincare import PoincareModel, ReconstructionEvaluation
-    edges, n = _kary(2, 4)
+    edges, n = hy.kary_tree(2, 4)
     pairs = _closure(edges, n)
     names = [f"node{i}" for i in range(n)]
     path = tmp_path / "closure.tsv"
@@ -279,7 +278,7 @@ def test_gensim_evaluation_counts_the_node_itself(tmp_path):
 # ----------------------------------------------------------------------------- training
 
 def test_training_reconstructs_a_small_tree_and_beats_euclidean_in_2d():
-    edges, n = _kary(3, 4)                                      # 85 nodes
+    edges, n = hy.kary_tree(3, 4)                                      # 85 nodes
     pairs = _closure(edges, n)
     kw = dict(epochs=60, burnin=10, batch_size=64, negatives=10, generator=0)
     poin = hy.train_embedding(pairs, n, 2, lr=0.3, **kw)
@@ -292,7 +291,7 @@ def test_training_reconstructs_a_small_tree_and_beats_euclidean_in_2d():
 
 
 def test_training_batches_dimensions_seeds_and_learning_rates():
-    edges, n = _kary(2, 3)
+    edges, n = hy.kary_tree(2, 3)
     pairs = _closure(edges, n)
     res = hy.train_embedding(pairs, n, [2, 5, 3], models=3, lr=[0.1, 0.2, 0.3], epochs=3, batch_size=8, generator=1)
     assert res.embeddings.shape == (3, n, 5) and res.dims == [2, 5, 3]
@@ -302,7 +301,7 @@ def test_training_batches_dimensions_seeds_and_learning_rates():
 
 
 def test_training_follows_the_randomness_policy():
-    edges, n = _kary(2, 3)
+    edges, n = hy.kary_tree(2, 3)
     pairs = _closure(edges, n)
     kw = dict(epochs=2, batch_size=4)
     a = hy.train_embedding(pairs, n, 2, generator=5, **kw).embeddings
@@ -318,7 +317,7 @@ def test_training_follows_the_randomness_policy():
 
 
 def test_training_keeps_points_inside_the_ball_at_a_huge_learning_rate():
-    edges, n = _kary(2, 5)
+    edges, n = hy.kary_tree(2, 5)
     pairs = _closure(edges, n)
     res = hy.train_embedding(pairs, n, 2, lr=100.0, epochs=5, burnin=0, batch_size=16, generator=2)
     norms = res.embeddings.norm(dim=-1)
@@ -338,7 +337,7 @@ def test_devices(device):
     hy.poincare_distance(p, Q.to(device)).sum().backward()
     opt.step()
     assert p.device.type == device.type and float(p.detach().norm(dim=1).max()) < 1
-    edges, n = _kary(2, 3)
+    edges, n = hy.kary_tree(2, 3)
     pairs = _closure(edges, n)
     res = hy.train_embedding(pairs, n, 2, models=2, epochs=2, batch_size=8, generator=3, device=device)
     cpu = hy.train_embedding(pairs, n, 2, models=2, epochs=2, batch_size=8, generator=3)
@@ -351,7 +350,7 @@ def test_devices(device):
 # ----------------------------------------------------------------------------- Sarkar, distortion, trees
 
 def test_sarkar_links_have_length_tau_and_paths_are_geodesics():
-    edges, n = _kary(3, 3)
+    edges, n = hy.kary_tree(3, 3)
     for tau in (0.5, 2.0):
         X = hy.sarkar_embedding(edges, n, 0, tau=tau)
         assert float(X[0].abs().max()) == 0.0
@@ -366,7 +365,7 @@ def test_sarkar_links_have_length_tau_and_paths_are_geodesics():
 
 
 def test_sarkar_distortion_falls_with_the_scale():
-    edges, n = _kary(4, 3)
+    edges, n = hy.kary_tree(4, 3)
     D = hy.tree_distances(edges, n)
     worst = [hy.distortion(hy.pairwise_distances(hy.sarkar_embedding(edges, n, 0, tau=t)), D).worst
              for t in (1.5, 3.0, 6.0)]

@@ -148,16 +148,9 @@ def _test_grad(f):
 # ----------------------------------------------------------------------------- 12.embed
 
 def _kary(depth, k):
-    edges, frontier, nxt = [], [0], 1
-    for _ in range(depth):
-        new = []
-        for p in frontier:
-            for _ in range(k):
-                edges.append((nxt, p))
-                new.append(nxt)
-                nxt += 1
-        frontier = new
-    return np.array(edges, dtype=np.int64), nxt
+    from ...hyperbolic import kary_tree
+    edges, n = kary_tree(depth, k)
+    return edges.numpy(), n
 
 
 def _caterpillar(length):
