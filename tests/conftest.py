@@ -73,3 +73,8 @@ def root():
 
 
 sys.path.insert(0, str(Path(__file__).parent))   # `from conftest import ...` in the test modules
+
+# nbval compares the numbers of check-tagged outputs with a tolerance (tests/nbval_tolerance.py says why)
+import nbval_tolerance  # noqa: E402
+
+nbval_tolerance.install()

@@ -1,0 +1,48 @@
+"""The tolerant comparison of check-tagged notebook outputs (tests/nbval_tolerance.py) accepts the
+last-digit drift of another CPU and rejects every change of a claim."""
+import pytest
+
+from nbval_tolerance import TolerantText, first_difference, numbers_agree
+
+# measured: lesson 08 on an AMD EPYC against the outputs committed from another machine
+DRIFT = [("linear AE / PCA, k = 2: 0.72 ± 0.02 (min 0.71, max 0.74) over seeds",
+          "linear AE / PCA, k = 2: 0.72 ± 0.01 (min 0.71, max 0.73) over seeds"),
+         ("small updates: full fine-tuning 0.919 ± 0.004, LoRA r=4 0.908 ± 0.002; difference -0.011",
+          "small updates: full fine-tuning 0.920 ± 0.006, LoRA r=4 0.908 ± 0.003; difference -0.012"),
+         ("2336 (r=2)   0.406   0.648", "2336 (r=2)   0.406   0.660")]
+
+CHANGED = [("difference -0.011, seed ranges separated", "difference -0.012, seed ranges overlap"),   # a verdict
+           ("per seed: 16x, 16x, 32x", "per seed: 2x, 32x, 32x"),                                      # a ratio
+           ("test accuracy 0.895 (must be > 0.85): ok", "test accuracy 0.795 (must be > 0.85): FAILED"),
+           ("relative difference 3e-15 (bound 1e-10)", "relative difference 3e-12 (bound 1e-10)"),
+           ("rank 4 of 10", "rank 5 of 10 and more"),
+           ("accuracy 0.910", "accuracy 0.850"),
+           ("accuracy 0.9", "accuracy -0.9")]
+
+
+@pytest.mark.parametrize("ref, test", DRIFT)
+def test_last_digit_drift_of_another_cpu_passes(ref, test):
+    assert first_difference(ref, test) is None
+    assert TolerantText(ref) == TolerantText(test) and not (TolerantText(ref) != TolerantText(test))
+
+
+@pytest.mark.parametrize("ref, test", CHANGED)
+def test_a_changed_claim_fails_and_says_where(ref, test):
+    why = first_difference(ref, test)
+    assert why is not None and ("text differs" in why or "beyond the tolerance" in why)
+    assert TolerantText(ref) != TolerantText(test)
+
+
+def test_the_rule_for_single_numbers():
+    assert numbers_agree("0.919", "0.922")              # 3 units of the last digit
+    assert not numbers_agree("0.019", "0.023")          # 4 units, and 17 % apart
+    assert numbers_agree("1000", "1040")                # 4 %
+    assert not numbers_agree("1000", "1060")            # 6 %
+    assert numbers_agree("42", "44")                    # 2 units
+    assert not numbers_agree("3e-07", "4e-07")          # scientific notation: relative only
+    assert numbers_agree("1.00e+03", "1.04e+03")
+
+
+def test_nbval_uses_the_tolerant_comparison():
+    from nbval.plugin import IPyNbCell
+    assert getattr(IPyNbCell, "_lowdim_tolerant", False)
