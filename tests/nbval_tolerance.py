@@ -15,7 +15,12 @@ sanitizers of ``tests/sanitize.cfg``:
 - each pair of numbers ``a`` (committed) and ``b`` (this run) must be equal as written, or
   ``|a − b| <= max(REL · max(|a|, |b|), UNITS · u)``, where ``u`` is the unit of the last digit
   written (``0.919`` → 0.001; ``42`` → 1). Numbers in scientific notation (``3e-07``, ``1.2e+03``)
-  get the relative tolerance only.
+  get the relative tolerance only;
+- a statistic written ``m ± s`` (a mean over seeds and its spread): the means may also differ by
+  up to the larger spread, the spreads by a factor 3;
+- a number right after ``<`` or ``≤`` is a reported bound (``error < 1e-12``, round-off level):
+  two bounds agree within a factor 1000 (a threshold, ``must be < 1e-06``, is compared like any
+  other number).
 
 So a third decimal that moves by a few units passes, a claim that changes its verdict or a value
 that moves by more than REL fails. Pure-text outputs and exact results (checksums, counts from
@@ -63,18 +68,60 @@ def numbers_agree(a: str, b: str, *, rel: float = REL, units: int = UNITS) -> bo
     return abs(x - y) <= tol
 
 
-def first_difference(ref: str, test: str) -> str | None:
-    """None if ``test`` agrees with ``ref``; otherwise a sentence saying where they differ."""
+def _spread_agrees(a: str, b: str) -> bool:
+    """Two written spreads (the ``s`` of ``m ± s``) agree within a factor 3 or 3 units of the last digit."""
+    if numbers_agree(a, b):
+        return True
+    x, y = abs(float(a)), abs(float(b))
+    return max(x, y) <= 3 * min(x, y)
+
+
+def differences(ref: str, test: str) -> list[str]:
+    """Every disagreement of ``test`` with ``ref`` under the rule of this module, as sentences.
+
+    A pair written ``m ± s`` (a mean over seeds and its spread) is compared as a statistic: the
+    means may differ by up to the larger spread (another CPU's rounding acts like another draw of
+    the seeds' noise), the spreads within a factor 3 (:func:`_spread_agrees`). A number written
+    right after ``<`` or ``≤`` is a reported bound (``error < 1e-12``, the level of round-off): two
+    such bounds agree within a factor 1000."""
     if ref == test:
-        return None
+        return []
     sk_r, num_r = _split(ref)
     sk_t, num_t = _split(test)
     if sk_r != sk_t or len(num_r) != len(num_t):
-        return "the text differs (not only its numbers)"
+        for lr, lt in zip(ref.splitlines(), test.splitlines()):
+            if _split(lr)[0] != _split(lt)[0]:
+                return [f"the text differs (not only its numbers): {lr.strip()!r} (committed) vs {lt.strip()!r} (this run)"]
+        return ["the text differs (not only its numbers): another number of lines or values"]
+    out = []
+    segments = sk_r.split("\x00")            # number i sits between segments[i] and segments[i + 1]
     for i, (a, b) in enumerate(zip(num_r, num_t)):
-        if not numbers_agree(a, b):
-            return f"number {i + 1} differs beyond the tolerance: {a} (committed) vs {b} (this run)"
-    return None
+        before = segments[i].rstrip()
+        if i > 0 and before.endswith("±") and segments[i].strip() == "±":   # a spread: judged with its mean
+            if not _spread_agrees(a, b):
+                out.append(f"the spread {a} (committed) vs {b} (this run) differs by more than a factor 3")
+            continue
+        if numbers_agree(a, b):
+            continue
+        if i + 1 < len(num_r) and segments[i + 1].strip() == "±":
+            spread = max(abs(float(num_r[i + 1])), abs(float(num_t[i + 1])))
+            if abs(float(a) - float(b)) <= spread:
+                continue
+            out.append(f"the mean {a} ± {num_r[i + 1]} (committed) vs {b} ± {num_t[i + 1]} (this run) moved by "
+                       "more than the larger spread")
+            continue
+        if before.endswith(("<", "≤")) and not re.search(r"(must|should|bound|threshold)[^()<≤]*[<≤]$", before):
+            x, y = abs(float(a)), abs(float(b))
+            if min(x, y) > 0 and max(x, y) <= 1000 * min(x, y):
+                continue
+        out.append(f"number {i + 1} differs beyond the tolerance: {a} (committed) vs {b} (this run)")
+    return out
+
+
+def first_difference(ref: str, test: str) -> str | None:
+    """None if ``test`` agrees with ``ref``; otherwise the first of :func:`differences`."""
+    d = differences(ref, test)
+    return d[0] if d else None
 
 
 class TolerantText(str):
@@ -106,5 +153,14 @@ def install() -> None:
         out = original(self, s)
         return TolerantText(out) if isinstance(out, str) else out
 
+    original_format = IPyNbCell.format_output_compare
+
+    def format_output_compare(self, key, left, right):
+        original_format(self, key, left, right)
+        if isinstance(left, str) and isinstance(right, str):
+            for why in differences(str(left), str(right))[:20]:
+                self.comparison_traceback.append(f"tolerant comparison (tests/nbval_tolerance.py): {why}")
+
     IPyNbCell.sanitize = sanitize
+    IPyNbCell.format_output_compare = format_output_compare
     IPyNbCell._lowdim_tolerant = True

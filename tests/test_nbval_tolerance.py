@@ -9,7 +9,12 @@ DRIFT = [("linear AE / PCA, k = 2: 0.72 ± 0.02 (min 0.71, max 0.74) over seeds"
           "linear AE / PCA, k = 2: 0.72 ± 0.01 (min 0.71, max 0.73) over seeds"),
          ("small updates: full fine-tuning 0.919 ± 0.004, LoRA r=4 0.908 ± 0.002; difference -0.011",
           "small updates: full fine-tuning 0.920 ± 0.006, LoRA r=4 0.908 ± 0.003; difference -0.012"),
-         ("2336 (r=2)   0.406   0.648", "2336 (r=2)   0.406   0.660")]
+         ("2336 (r=2)   0.406   0.648", "2336 (r=2)   0.406   0.660"),
+         # lesson 15 on the AMD EPYC: a 3-seed mean moves within its spread, the spread itself by 4x at 1 decimal
+         ("z (d = 64): 19.8 ± 1.4 (mean ± std, 3 seeds)", "z (d = 64): 18.8 ± 0.8 (mean ± std, 3 seeds)"),
+         ("h: 12.1 ± 0.1", "h: 12.1 ± 0.4"),
+         # lesson 04: the round-off level of a float64 computation on another CPU
+         ("||Y||_2 - 1 difference < 1e-09 (must be < 1e-06)", "||Y||_2 - 1 difference < 1e-12 (must be < 1e-06)")]
 
 CHANGED = [("difference -0.011, seed ranges separated", "difference -0.012, seed ranges overlap"),   # a verdict
            ("per seed: 16x, 16x, 32x", "per seed: 2x, 32x, 32x"),                                      # a ratio
@@ -17,7 +22,11 @@ CHANGED = [("difference -0.011, seed ranges separated", "difference -0.012, seed
            ("relative difference 3e-15 (bound 1e-10)", "relative difference 3e-12 (bound 1e-10)"),
            ("rank 4 of 10", "rank 5 of 10 and more"),
            ("accuracy 0.910", "accuracy 0.850"),
-           ("accuracy 0.9", "accuracy -0.9")]
+           ("accuracy 0.9", "accuracy -0.9"),
+           ("z: 19.8 ± 0.4 (3 seeds)", "z: 18.8 ± 0.3 (3 seeds)"),              # the mean moved by 2.5 spreads
+           ("z: 19.8 ± 0.1 (3 seeds)", "z: 19.8 ± 0.9 (3 seeds)"),
+           ("difference < 1e-12 (must be < 1e-06)", "difference < 1e-08 (must be < 1e-06)"),
+           ("difference < 1e-09 (must be < 1e-06)", "difference < 1e-09 (must be < 1e-05)")]              # the spread grew 9x
 
 
 @pytest.mark.parametrize("ref, test", DRIFT)
@@ -29,7 +38,7 @@ def test_last_digit_drift_of_another_cpu_passes(ref, test):
 @pytest.mark.parametrize("ref, test", CHANGED)
 def test_a_changed_claim_fails_and_says_where(ref, test):
     why = first_difference(ref, test)
-    assert why is not None and ("text differs" in why or "beyond the tolerance" in why)
+    assert why is not None and "(committed)" in why and "(this run)" in why
     assert TolerantText(ref) != TolerantText(test)
 
 
