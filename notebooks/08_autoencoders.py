@@ -249,9 +249,9 @@ print(f"the eigengap that holds the subspace in place, relative to PCA's error: 
       "of PCA's error")
 
 # %% tags=["nbval-check-output"]
-print(f"k = {K}, {len(SEEDS)} seeds: largest principal angle to PCA's subspace mean {lin_angle.mean():.2f}° "
-      f"(min {lin_angle.min():.2f}°, max {lin_angle.max():.2f}°; must be < 2°): {'ok' if lin_angle.max() < 2 else 'FAILED'}")
-print(f"training error above PCA's by at most {100 * lin_excess.max():.2f}% (must be < 0.5%): "
+print(f"k = {K}, {len(SEEDS)} seeds: largest principal angle to PCA's subspace mean {lin_angle.mean():.1f}° "
+      f"(min {lin_angle.min():.1f}°, max {lin_angle.max():.1f}°; must be < 2°): {'ok' if lin_angle.max() < 2 else 'FAILED'}")
+print(f"training error above PCA's by at most {100 * lin_excess.max():.1f}% (rounded; must be < 0.5%): "
       f"{'ok' if lin_excess.max() < 0.005 else 'FAILED'}")
 print(f"decoder columns far from orthonormal, min over seeds of max |WᵀW − I| = {lin_orth.min():.1f} "
       f"(must be > 0.5), yet they span PCA's subspace: {'ok' if lin_orth.min() > 0.5 else 'FAILED'}")
