@@ -442,7 +442,7 @@ for ratio in NOISE:
     a_ce = np.array([runs[ratio, s]["acc_ce"] for s in SEEDS])
     rows.append({"label noise": ratio, "MCR² + nearest subspace": f"{a_ns.mean():.3f} ± {a_ns.std():.3f}",
                  "cross-entropy": f"{a_ce.mean():.3f} ± {a_ce.std():.3f}",
-                 "difference": f"{(a_ns - a_ce).mean():+.3f}"})
+                 "difference": f"{(a_ns - a_ce).mean():+.3f} ± {(a_ns - a_ce).std():.3f}"})
 noise_table = pd.DataFrame(rows).set_index("label noise")
 
 # %% tags=["nbval-check-output"]
@@ -450,16 +450,17 @@ print(noise_table.to_string())
 for ratio in NOISE:
     a_ns = np.array([runs[ratio, s]["acc_ns"] for s in SEEDS])
     a_ce = np.array([runs[ratio, s]["acc_ce"] for s in SEEDS])
-    sep = ("MCR² better in every seed" if (a_ns > a_ce).all() else
-           "cross-entropy better in every seed" if (a_ns < a_ce).all() else "the seeds disagree")
+    d = a_ns - a_ce
     spread = max(a_ns.std(), a_ce.std())
-    print(f"noise {ratio}: difference {(a_ns - a_ce).mean():+.3f}, largest spread {spread:.3f} — {sep}; "
-          f"{'the spread separates them' if abs((a_ns - a_ce).mean()) > 2 * spread + 0.005 else 'within the spread'}")
+    # counts and a verdict with a margin, not per-seed orderings of near-equal accuracies (which flip between CPUs)
+    print(f"noise {ratio}: difference {d.mean():+.3f} ± {d.std():.3f} (per seed); MCR² ahead in {int((d > 0).sum())} "
+          f"of {len(SEEDS)} seeds; "
+          f"{'the spread separates them' if abs(d.mean()) > 2 * spread + 0.005 else 'within the spread'}")
 
 # %% [markdown]
 # Without noise the two are close; as the noise grows, cross-entropy loses accuracy quickly while MCR²
 # with the nearest-subspace classifier loses little, and the gap widens from 0.3 to 0.5 (the table and
-# its per-seed verdicts above). Why: cross-entropy rewards fitting each wrong label exactly, and a 256-wide MLP has the
+# the seed counts and verdicts below it). Why: cross-entropy rewards fitting each wrong label exactly, and a 256-wide MLP has the
 # capacity to memorise them in 12 passes; MCR² only asks each class to be compressible, and a class
 # polluted by 50% of images from the other nine still has its clean half as the largest coherent
 # part — the subspace fitted in (5) follows it.
