@@ -451,15 +451,22 @@ axes[1].set_xlabel("noise level σ"); axes[1].set_ylabel("relative excess MSE ov
 axes[1].set_title(f"{len(SEEDS)} seeds (bars: min to max)"); axes[1].legend(fontsize=8)
 plt.tight_layout(); plt.show()
 
+# %%
+# per seed (not compared by nbval: whether Adam stalls in a poor local minimum depends on the CPU's rounding)
+for name in res:
+    print(f"{name:12s}: subspace error per seed " + ", ".join(f"{r[0]:.2f}" for r in res[name]))
+print("Adam on (9) : excess MSE at σ = 0.05 per seed "
+      + ", ".join(f"{v:.1f}" for v in (np.array([r[1] for r in res["Adam on (9)"]]) / mse_opt - 1)[:, 0]))
+
 # %% tags=["nbval-check-output"]
 for name in res:
     pe = np.array([r[0] for r in res[name]])
-    print(f"{name:12s}: subspace error per seed " + ", ".join(f"{v:.2f}" for v in pe))
     gap = np.array([r[1] for r in res[name]]) / mse_opt - 1
     print(f"{name:12s}: subspace error {pe.mean():.2f} ± {pe.std(ddof=1):.2f}; excess MSE at σ = {SIGMAS[0]}: "
           f"{gap[:, 0].mean():.1f} ± {gap[:, 0].std(ddof=1):.1f}, at σ = 1: {gap[:, 4].mean():.3f} ± {gap[:, 4].std(ddof=1):.3f}")
 gap_adam = np.array([r[1] for r in res["Adam on (9)"]]) / mse_opt - 1
-print(f"Adam on (9) : excess MSE at σ = {SIGMAS[0]} per seed " + ", ".join(f"{v:.1f}" for v in gap_adam[:, 0]))
+print(f"Adam on (9) : smallest excess MSE over seeds at σ = {SIGMAS[0]}: {gap_adam[:, 0].min():.0f} "
+      f"(above 0.5: {'yes' if gap_adam[:, 0].min() > 0.5 else 'NO'})")
 print(f"empirical denoiser (7): excess MSE at σ = {SIGMAS[0]}: {mse_emp[0] / mse_opt[0] - 1:.0f}; at σ = 4: "
       f"{mse_emp[-1] / mse_opt[-1] - 1:.3f}")
 ks_ok = max(r[0] for r in res["K-subspaces"]) < 1e-4
@@ -676,8 +683,9 @@ for d in DIMS:
     for r in RATIOS:
         L = [stat(d, r, "learned", j) for j in range(3)]
         E = [stat(d, r, "empirical", j) for j in range(3)]
-        print(f" {d:2d}   {r:4.1f}  {int(round(K_H * r * d)):4d}  |   {L[0][0]:.2f} ({L[0][1]:.2f}–{L[0][2]:.2f})"
-              f"   {L[1][0]:.2f}   {L[2][0]:.2f} ({L[2][1]:.2f}–{L[2][2]:.2f}) |     {E[1][0]:.2f}     {E[2][0]:.2f}")
+        # one decimal for the learned model: near the threshold its fits differ between CPUs in the second
+        print(f" {d:2d}   {r:4.1f}  {int(round(K_H * r * d)):4d}  |   {L[0][0]:.1f} ({L[0][1]:.1f}–{L[0][2]:.1f})"
+              f"      {L[1][0]:.2f}   {L[2][0]:.1f} ({L[2][1]:.1f}–{L[2][2]:.1f})   |     {E[1][0]:.2f}     {E[2][0]:.2f}")
 
 # %% [markdown]
 # **What the table says.** The empirical denoiser copies its training set at every size (essentially every sample
