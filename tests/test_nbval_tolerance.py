@@ -13,6 +13,8 @@ DRIFT = [("linear AE / PCA, k = 2: 0.72 ± 0.02 (min 0.71, max 0.74) over seeds"
          # lesson 15 on the AMD EPYC: a 3-seed mean moves within its spread, the spread itself by 4x at 1 decimal
          ("z (d = 64): 19.8 ± 1.4 (mean ± std, 3 seeds)", "z (d = 64): 18.8 ± 0.8 (mean ± std, 3 seeds)"),
          ("h: 12.1 ± 0.1", "h: 12.1 ± 0.4"),
+         # lesson 16 under other float kernels: a 3-seed spread of an accuracy, small next to the accuracy
+         ("MRL 0.844 ± 0.007", "MRL 0.845 ± 0.001"),
          # lesson 04: the round-off level of a float64 computation on another CPU
          ("||Y||_2 - 1 difference < 1e-09 (must be < 1e-06)", "||Y||_2 - 1 difference < 1e-12 (must be < 1e-06)")]
 
@@ -25,6 +27,7 @@ CHANGED = [("difference -0.011, seed ranges separated", "difference -0.012, seed
            ("accuracy 0.9", "accuracy -0.9"),
            ("z: 19.8 ± 0.4 (3 seeds)", "z: 18.8 ± 0.3 (3 seeds)"),              # the mean moved by 2.5 spreads
            ("z: 19.8 ± 0.1 (3 seeds)", "z: 19.8 ± 0.9 (3 seeds)"),
+           ("acc 0.844 ± 0.001", "acc 0.844 ± 0.030"),                        # the spread grew by 3.5 % of the mean
            ("difference < 1e-12 (must be < 1e-06)", "difference < 1e-08 (must be < 1e-06)"),
            ("difference < 1e-09 (must be < 1e-06)", "difference < 1e-09 (must be < 1e-05)")]              # the spread grew 9x
 
