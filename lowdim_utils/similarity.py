@@ -76,14 +76,8 @@ def _hsic_unbiased(K, L):
             - 2.0 / (n - 2) * (Kt.sum(0) @ Lt.sum(1))) / (n * (n - 3))
 
 
-def hsic(K, L, *, estimator: str = "biased") -> float:
-    """HSIC of two Gram matrices ``K, L: (n, n)`` (lesson 20, Eqs. (1), (2)).
-
-    ``"biased"``: ``tr(K H L H) / (n − 1)²`` with the centring matrix ``H = I − 11ᵀ/n`` (Gretton et al.
-    2005, the form CKA is usually written with; ``n >= 2``). ``"unbiased"``: Song et al.'s (2012)
-    U-statistic ``[tr(K̃L̃) + 1ᵀK̃1·1ᵀL̃1/((n−1)(n−2)) − 2/(n−2)·1ᵀK̃L̃1] / (n(n−3))``, where
-    ``K̃, L̃`` are ``K, L`` with their diagonals set to zero (``n >= 4``). ``O(n²)``.
-    """
+def _gram_pair(K, L, estimator):
+    """Validated (estimator, K, L) for the HSIC and kernel-CKA functions: square, equal shapes, same device."""
     estimator = check_choice(estimator, "estimator", _ESTIMATORS)
     K = _gram(K, "K")
     if isinstance(L, torch.Tensor):
@@ -95,6 +89,18 @@ def hsic(K, L, *, estimator: str = "biased") -> float:
     need = 4 if estimator == "unbiased" else 2
     if n < need:
         raise ValueError(f"K must be at least {need} x {need} for the {estimator} estimator, got n = {n}.")
+    return estimator, K, L
+
+
+def hsic(K, L, *, estimator: str = "biased") -> float:
+    """HSIC of two Gram matrices ``K, L: (n, n)`` (lesson 20, Eqs. (1), (2)).
+
+    ``"biased"``: ``tr(K H L H) / (n − 1)²`` with the centring matrix ``H = I − 11ᵀ/n`` (Gretton et al.
+    2005, the form CKA is usually written with; ``n >= 2``). ``"unbiased"``: Song et al.'s (2012)
+    U-statistic ``[tr(K̃L̃) + 1ᵀK̃1·1ᵀL̃1/((n−1)(n−2)) − 2/(n−2)·1ᵀK̃L̃1] / (n(n−3))``, where
+    ``K̃, L̃`` are ``K, L`` with their diagonals set to zero (``n >= 4``). ``O(n²)``.
+    """
+    estimator, K, L = _gram_pair(K, L, estimator)
     f = _hsic_unbiased if estimator == "unbiased" else _hsic_biased
     return float(f(K.detach(), L.detach()))
 
@@ -106,17 +112,7 @@ def kernel_cka(K, L, *, estimator: str = "biased") -> float:
     (biased) or has its diagonal zeroed (unbiased) once, then the three HSIC terms are sums of
     elementwise products. Raises ValueError when a representation is constant (``HSIC(K, K) <= 0``).
     """
-    estimator = check_choice(estimator, "estimator", _ESTIMATORS)
-    K = _gram(K, "K")
-    if isinstance(L, torch.Tensor):
-        check_same_device(K=K, L=L)
-    L = _gram(L, "L").to(dtype=K.dtype, device=K.device)
-    if L.shape != K.shape:
-        raise ValueError(f"K and L must have the same shape, got {tuple(K.shape)} and {tuple(L.shape)}.")
-    n = K.shape[0]
-    need = 4 if estimator == "unbiased" else 2
-    if n < need:
-        raise ValueError(f"K must be at least {need} x {need} for the {estimator} estimator, got n = {n}.")
+    estimator, K, L = _gram_pair(K, L, estimator)
     K, L = K.detach(), L.detach()
     if estimator == "biased":
         Kc = K - K.mean(0, keepdim=True) - K.mean(1, keepdim=True) + K.mean()   # HKH; tr(KHLH) = Σ (HKH)∘(HLH)
