@@ -97,8 +97,10 @@ def _sqdist(X, Y):
     c = X.mean(dim=0)
     Xc, Yc = X - c, (Y - c if Y is not X else None)
     Yc = Xc if Yc is None else Yc
-    D2 = (Xc * Xc).sum(1)[:, None] + (Yc * Yc).sum(1)[None, :] - 2.0 * (Xc @ Yc.T)
-    return D2.clamp_(min=0.0)
+    sx = (Xc * Xc).sum(1)
+    sy = sx if Yc is Xc else (Yc * Yc).sum(1)
+    D2 = torch.addmm(sy[None, :], Xc, Yc.T, alpha=-2.0)     # one (n, m) buffer, updated in place
+    return D2.add_(sx[:, None]).clamp_(min=0.0)
 
 
 def kernel_matrix(X, Y=None, *, kernel: str = "rbf", gamma: float | None = None, degree: int = 3,
@@ -127,10 +129,10 @@ def _kernel_args(kernel, gamma, degree, coef0, d):
 
 def _kernel(X, Y, kernel, gamma, degree, coef0):
     if kernel == "rbf":
-        return torch.exp(-gamma * _sqdist(X, Y))
+        return _sqdist(X, Y).mul_(-gamma).exp_()
     if kernel == "linear":
         return X @ Y.T
-    return (gamma * (X @ Y.T) + coef0) ** degree
+    return (X @ Y.T).mul_(gamma).add_(coef0).pow_(degree)
 
 
 def double_center(K):
@@ -144,6 +146,12 @@ def _double_center(K):
     row = K.mean(dim=1, keepdim=True)
     col = K.mean(dim=0, keepdim=True)
     return K - row - col + K.mean()
+
+
+def _double_center_symmetric_(K, col):
+    """:func:`double_center` of a symmetric ``K`` in place, given its column means ``col: (n,)``
+    (equal to its row means): no ``(n, n)`` temporary."""
+    return K.sub_(col[None, :]).sub_(col[:, None]).add_(col.mean())
 
 
 # --------------------------------------------------------------------------- eigenvectors
@@ -243,8 +251,9 @@ def kernel_pca(X, k: int = 2, *, kernel: str = "rbf", gamma: float | None = None
     k = check_int(k, "k", low=1, high=n - 1)
     kernel, gamma, degree, coef0 = _kernel_args(kernel, gamma, degree, coef0, d)
     K = _kernel(X, X, kernel, gamma, degree, coef0)
-    row_means, all_mean = K.mean(dim=0), K.mean()
-    lam, alphas = _eigh_extreme(_double_center(K), k, largest=True)
+    row_means = K.mean(dim=0)
+    all_mean = row_means.mean()
+    lam, alphas = _eigh_extreme(_double_center_symmetric_(K, row_means), k, largest=True)
     lam = lam.clamp(min=0)
     alphas = _fix_signs(alphas)
     return KernelPCAResult(alphas * lam.sqrt(), lam, alphas, X, kernel, gamma, degree, coef0, row_means, all_mean)

@@ -26,6 +26,7 @@ is our ``R``), but the random streams differ: compare distributions, not matrice
 from __future__ import annotations
 
 import math
+import warnings
 import numbers
 from dataclasses import dataclass
 
@@ -223,15 +224,17 @@ def project(X, R, *, chunk_size: int | None = None) -> torch.Tensor:
         R: ``(k, D)`` — a dense tensor (e.g. from :func:`gaussian_matrix`) or a
             :class:`SparseProjection` (from :func:`sparse_matrix`), on X's device. It is cast to
             X's dtype.
-        chunk_size: rows of X per block for sparse ``R`` (default: ~16 MB blocks on the CPU,
-            everything at once on a GPU).
+        chunk_size: rows of X per block for sparse ``R`` on the embedding-bag route (default on
+            the CPU: none, one sparse product with ``Rᵀ`` stored by columns; on a GPU: everything
+            at once).
 
     Returns:
         ``Y: (n, k)`` (or ``(b, n, k)``) with X's dtype, on X's device; differentiable in X.
 
     A sparse ``R`` costs ``O(n · nnz(R))`` = ``O(n k D ρ)`` instead of ``O(n k D)``: each output
     coordinate ``y_j`` is a signed sum of the ``≈ ρD`` input coordinates in row ``j`` of R,
-    computed with ``embedding_bag`` on blocks of Xᵀ.
+    computed on the CPU as one product with ``Rᵀ`` in compressed-column form (``R``'s own arrays,
+    no copy) and elsewhere (or with ``chunk_size``) with ``embedding_bag`` on blocks of Xᵀ.
     """
     if isinstance(R, SparseProjection):
         Rv = R.values
@@ -256,6 +259,13 @@ def project(X, R, *, chunk_size: int | None = None) -> torch.Tensor:
     vals = R.values.to(X.dtype)
     if X.device.type == "mps":  # embedding_bag with per-sample weights is not available on every backend
         return (X2 @ R.to(dtype=X.dtype).to_dense().T).reshape(*lead, k)
+    if X.device.type == "cpu" and chunk_size is None:
+        # Rᵀ in compressed-column form is R's own CSR arrays read as columns: no copy, no
+        # transposes of X; one sparse-times-dense kernel (about twice as fast as blocks of Xᵀ)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)       # "sparse CSC support is in beta"
+            Rt = torch.sparse_csc_tensor(R.indptr, R.indices, vals, (D, k))
+            return (X2 @ Rt).reshape(*lead, k)
     n = X2.shape[0]
     out = torch.empty((n, k), dtype=X.dtype, device=X.device)
     offsets = R.indptr[:-1]
@@ -543,8 +553,14 @@ def fastrp(A, dim: int = 128, *, weights=(0.0, 1.0, 1.0, 1.0), beta: float = -0.
     rho = _density(density, n)
     R = _sparse(n, dim, rho, as_generator(generator), dt, A.device).to_dense().T   # (n, dim)
 
+    if is_sparse and A.device.type in ("cpu", "cuda"):
+        with warnings.catch_warnings():     # "sparse CSR support is in beta": products are what we use
+            warnings.simplefilter("ignore", UserWarning)
+            A = A.to_sparse_csr()           # row-compressed: 3x faster products than COO here
+
     def step(M):   # P @ M with P = D⁻¹ A
-        return inv_deg[:, None] * (torch.sparse.mm(A, M) if is_sparse else A @ M)
+        return inv_deg[:, None] * (A @ M if not is_sparse or A.layout == torch.sparse_csr
+                                   else torch.sparse.mm(A, M))
 
     N = step(scale[:, None] * R)
     emb = torch.zeros((n, dim), dtype=dt, device=A.device)

@@ -30,6 +30,59 @@ def test_pca_matches_sklearn_full_pca_entrywise_after_sign_fixing():
     np.testing.assert_allclose(ours.transform(X).numpy(), sk.transform(X.numpy()), atol=1e-9)
 
 
+def test_covariance_route_matches_sklearn_covariance_eigh():
+    X = lowrank(n=2000, d=40, noise=0.5)
+    ours = linear.pca(X, 6, method="covariance")
+    sk = PCA(6, svd_solver="covariance_eigh").fit(X.numpy())
+    np.testing.assert_allclose(ours.components.numpy(), sk.components_, atol=1e-9)
+    np.testing.assert_allclose(ours.explained_variance.numpy(), sk.explained_variance_, rtol=1e-10)
+    np.testing.assert_allclose(ours.explained_variance_ratio.numpy(), sk.explained_variance_ratio_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype, eps", [(torch.float32, 1.2e-7), (torch.float64, 2.3e-16)])
+def test_covariance_route_accuracy_trade_off(dtype, eps):
+    # singular values 10^0 ... 10^-6 over 13 directions: the covariance squares them, so an
+    # eigenvalue's absolute error is ~ eps * sigma_1^2. Components whose variance is well above
+    # that agree with the SVD route (angles ~ eps * sigma_1^2 / gap); far below it they are noise.
+    g = torch.Generator().manual_seed(0)
+    n, d = 4000, 13
+    R = torch.randn(n, d, generator=g, dtype=torch.float64)
+    Q1, _ = torch.linalg.qr(R - R.mean(0))           # orthonormal columns with zero mean
+    Q2, _ = torch.linalg.qr(torch.randn(d, d, generator=g, dtype=torch.float64))
+    sig = 10.0 ** -torch.arange(0, 6.5, 0.5, dtype=torch.float64)      # 1, 0.316, ..., 1e-6
+    X = (Q1 * sig) @ Q2.T                               # singular values exactly sig, centred
+    full = linear.pca(X.to(dtype), d, method="full")
+    cov = linear.pca(X.to(dtype), d, method="covariance")
+    s_full, s_cov = full.singular_values.double(), cov.singular_values.double()
+    resolved = sig**2 > 1e4 * eps            # variance 10^4 above the round-off floor eps * sigma_1^2
+    lost = sig**2 < 1e-2 * eps
+    assert resolved[:3].all() and (dtype == torch.float64 or lost.any())
+    rel = ((s_cov - s_full).abs() / s_full)[resolved]
+    assert float(rel.max()) < 1e-3, rel
+    # the leading subspace: the same to round-off
+    k = int(resolved.sum())
+    assert max_angle(cov.components[:k].T.double(), full.components[:k].T.double()) < 1e-3
+    # below the floor the covariance route's singular values are round-off, the SVD's are not
+    if lost.any():
+        err = ((s_cov - s_full).abs() / s_full)[lost]
+        assert float(err.min()) > 1e-2, err
+    # the SVD route resolves them all (its error is relative to sigma_1, not sigma_1^2)
+    np.testing.assert_allclose(s_full.numpy(), sig.numpy(), rtol=1e-3 if dtype == torch.float32 else 1e-8,
+                               atol=50 * eps)
+
+
+def test_auto_takes_the_covariance_route_for_tall_data_only(monkeypatch):
+    seen = []
+    real = torch.linalg.eigh
+    monkeypatch.setattr(torch.linalg, "eigh", lambda A: seen.append(A.shape) or real(A))
+    linear.pca(lowrank(n=500, d=50), 3, method="auto")      # n = 10 d: tall
+    linear.pca(lowrank(n=200, d=50), 3, method="auto")      # not tall: the SVD
+    assert seen == [(50, 50)]
+    a = linear.pca(lowrank(n=500, d=50), 3, method="auto")
+    b = linear.pca(lowrank(n=500, d=50), 3, method="full")
+    assert max_angle(a.components.T, b.components.T) < 1e-8
+
+
 def test_randomized_pca_matches_full_on_low_rank_data():
     X = lowrank()
     full = linear.pca(X, 5)
@@ -198,7 +251,7 @@ def test_numpy_input_is_accepted():
     (lambda X: linear.pca(X, 0), ValueError, "k must satisfy 1 <= k"),
     (lambda X: linear.pca(X, 51), ValueError, r"k must satisfy 1 <= k <= min\(n, d\) = 50"),
     (lambda X: linear.pca(X, 2.0), TypeError, "k must be an integer"),
-    (lambda X: linear.pca(X, 2, method="magic"), ValueError, r"method must be one of \['full', 'randomized'\]"),
+    (lambda X: linear.pca(X, 2, method="magic"), ValueError, r"method must be one of \['full', 'covariance', 'auto', 'randomized'\]"),
     (lambda X: linear.pca(X[0], 2), ValueError, "X must have 2 dimensions"),
     (lambda X: linear.pca(X[:1], 1), ValueError, "X must have at least 2 rows"),
     (lambda X: linear.randomized_svd(X, 3, oversample=-1), ValueError, "oversample must be >= 0"),

@@ -346,3 +346,20 @@ def test_mismatched_devices_are_reported():
         P.project(meta, P.gaussian_matrix(8, 2))
     with pytest.raises(ValueError, match="X on cpu, Y on meta"):
         P.distance_ratios(torch.ones(5, 8), torch.ones(5, 2, device="meta"))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_sparse_product_routes_agree_with_the_dense_product(dtype):
+    # the CPU's one compressed-column product, the embedding-bag blocks and the dense product
+    g = torch.Generator().manual_seed(3)
+    R = P.sparse_matrix(300, 40, generator=0, dtype=dtype)
+    X = torch.randn(2, 70, 300, generator=g, dtype=dtype, requires_grad=True)
+    dense = X @ R.to_dense().T
+    one = P.project(X, R)
+    blocks = P.project(X, R, chunk_size=16)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == torch.float32 else dict(rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(one, dense, **tol)
+    torch.testing.assert_close(blocks, dense, **tol)
+    (g1,) = torch.autograd.grad(one.square().sum(), X)
+    (g2,) = torch.autograd.grad(dense.square().sum(), X)
+    torch.testing.assert_close(g1, g2, **tol)
