@@ -15,7 +15,7 @@ export LOWDIM_STATIC := 1
 # It must be set before torch is loaded, so it is set here for every kernel the targets start.
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: setup book test lab run sync release clean help gpu-check load-benchmark pdf test-numerics
+.PHONY: setup book test lab run sync release clean help gpu-check load-benchmark pdf test-numerics bench
 
 help:
 	@echo "make book   - execute every lesson and build the book into _build/html"
@@ -29,6 +29,7 @@ help:
 	@echo "make gpu-check - on a CUDA machine: unit tests and every lesson on the GPU, timings in gpu-check.json"
 	@echo "make test-numerics NB=notebooks/01_pca_svd.ipynb - nbval with other float kernels (what another CPU prints)"
 	@echo "make load-benchmark - the lessons' nbval run idle and beside 2 busy processes (slowdown report)"
+	@echo "make bench  - every method against its oracle, side by side (docs/performance.json, Appendix A); QUICK=1: smoke test"
 
 $(STAMP): pyproject.toml setup.py $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -87,6 +88,11 @@ pdf: $(STAMP)
 
 gpu-check: $(STAMP)
 	$(BIN)/python tools/gpu_check.py --out gpu-check.json
+
+# `make bench`: the performance suite behind Appendix A (run it on an idle machine; ~15 min);
+# `make bench QUICK=1` is the smoke test (tiny sizes, into _build/performance-quick.json).
+bench: $(STAMP)
+	$(BIN)/python tools/perf.py $(if $(QUICK),--quick --out _build/performance-quick.json)
 
 load-benchmark: $(STAMP)
 	$(BIN)/python tools/load_benchmark.py --out load-benchmark.json

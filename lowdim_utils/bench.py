@@ -66,7 +66,7 @@ import torch
 from .device import synchronize, threads as _thread_limits
 from .validate import check_choice, check_int, check_positive
 
-__all__ = ["measure", "Timing", "time_it", "Benchmark", "fit_loglog_slope", "FAST_CALL", "MIN_RUN_TIME"]
+__all__ = ["measure", "interleaved", "Timing", "time_it", "Benchmark", "fit_loglog_slope", "FAST_CALL", "MIN_RUN_TIME"]
 
 #: a warm-up call shorter than this (seconds) makes a function *fast* (timed in blocks)
 FAST_CALL = 0.010
@@ -214,6 +214,75 @@ def time_it(fn, *args, repeats: int = 5, warmup: int = 1, device=None, threads: 
     """Median seconds per call of ``fn(*args, **kwargs)``: :func:`measure`'s ``median``."""
     return measure(fn, *args, repeats=repeats, warmup=warmup, device=device, threads=threads,
                    min_run_time=min_run_time, **kwargs).median
+
+
+def _pause_for(seconds):
+    if seconds:
+        time.sleep(seconds)
+
+
+def interleaved(fns: dict, *, repeats: int = 5, warmup: int = 1, pause: float = 0.25, device=None,
+                threads: int | None = None, min_run_time: float | None = None) -> dict:
+    """Time several implementations of one computation side by side: ``{name: Timing}``.
+
+    ``fns`` maps names to zero-argument callables. After ``warmup`` untimed calls of each,
+    ``repeats`` rounds follow; each round times every function once (one call, or one block of
+    calls for a function faster than :data:`FAST_CALL`), in an order that rotates from round to
+    round, so that a slow phase of the machine hits every implementation alike. Before each timed
+    call the process sleeps ``pause`` seconds: thread pools of the previous call (OpenBLAS
+    spins its workers for ~0.1–0.2 s after a call) go idle first, so one library's pool does not
+    slow the next one's — the trap that made back-to-back benchmarks of torch against
+    scikit-learn disagree by 2–3x on two cores (Appendix A). ``threads`` (default torch's count)
+    applies to torch and to the BLAS/OpenMP pools alike; ``device`` is synchronised around calls.
+    """
+    if not isinstance(fns, dict) or not fns:
+        raise TypeError(f"fns must be a non-empty dict of name -> callable, got {type(fns).__name__}.")
+    for name, fn in fns.items():
+        if not callable(fn):
+            raise TypeError(f"fns[{name!r}] must be callable, got {type(fn).__name__}.")
+    repeats = check_int(repeats, "repeats", low=1)
+    warmup = check_int(warmup, "warmup", low=0)
+    pause = check_positive(pause, "pause", allow_zero=True)
+    threads = _check_threads(threads)
+    dev = _check_device(device)
+    min_run_time = MIN_RUN_TIME if min_run_time is None else check_positive(min_run_time, "min_run_time")
+    if threads is None:
+        threads = torch.get_num_threads()
+    names = list(fns)
+    times = {n: [] for n in names}
+    calls = {n: 0 for n in names}
+    cuda = dev is not None and dev.type == "cuda"
+    with (torch.cuda.device(dev) if cuda else contextlib.nullcontext()), _thread_limits(threads):
+        timers = {n: _timer(fns[n], (), {}, dev, threads) for n in names}
+        fast = {}
+        for n in names:
+            last = math.inf
+            for _ in range(max(warmup, 1)):
+                _pause_for(pause)
+                synchronize(dev)
+                t0 = time.perf_counter()
+                fns[n]()
+                synchronize(dev)
+                last = time.perf_counter() - t0
+            fast[n] = warmup > 0 and last < FAST_CALL
+        for r in range(repeats):
+            for n in names[r % len(names):] + names[:r % len(names)]:
+                _pause_for(pause)
+                if fast[n]:
+                    m = timers[n].blocked_autorange(min_run_time=min_run_time / repeats)
+                    times[n].append(float(np.median(m.times)))
+                    calls[n] += m.number_per_run * len(m.raw_times)
+                else:
+                    times[n].append(_one_call(timers[n]))
+                    calls[n] += 1
+    out = {}
+    for n in names:
+        t = np.asarray(times[n], dtype=float)
+        q25, q50, q75 = np.percentile(t, [25, 50, 75])
+        out[n] = Timing(median=float(q50), iqr=float(q75 - q25), times=tuple(float(x) for x in t),
+                        threads=int(threads), device=None if dev is None else str(dev), calls=int(calls[n]))
+        _log(None, n, None, out[n])
+    return out
 
 
 # ----------------------------------------------------------------------------- the log

@@ -300,3 +300,51 @@ def test_slope_is_the_fitted_exponent():
     assert b.slope("quadratic") == pytest.approx(2.0) and b.slope("linear") == pytest.approx(1.0)
     with pytest.raises(KeyError, match="was not benchmarked"):
         b.slope("cubic")
+
+
+# ----------------------------------------------------------------------------- interleaved
+
+def test_interleaved_rotates_the_order_and_pauses_before_each_call():
+    order = []
+
+    def make(name, ms):
+        def fn():
+            time.sleep(ms * MS)
+            order.append(name)
+        return fn
+    fns = {"a": make("a", 12), "b": make("b", 24), "c": make("c", 12)}
+    t0 = time.perf_counter()
+    out = bench.interleaved(fns, repeats=3, warmup=1, pause=0.03)
+    elapsed = time.perf_counter() - t0
+    assert order[:3] == ["a", "b", "c"]                      # the warm-ups
+    assert order[3:] == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]   # three rotated rounds
+    assert elapsed >= 12 * 0.03                              # a pause before each of the 12 calls
+    assert set(out) == {"a", "b", "c"} and all(len(t.times) == 3 for t in out.values())
+    assert 1.4 < out["b"].median / out["a"].median < 3.0     # 24 ms against 12 ms
+    assert out["a"].calls == 3 and out["a"].threads == torch.get_num_threads()
+
+
+def test_interleaved_times_a_fast_function_in_blocks():
+    fn, calls = counter()
+    out = bench.interleaved({"fast": fn}, repeats=2, warmup=1, pause=0.0, min_run_time=0.02)
+    assert out["fast"].calls > 100 and len(calls) > 100
+    assert out["fast"].median < 1e-3
+
+
+def test_interleaved_restores_threads():
+    before = torch.get_num_threads()
+    seen = []
+    bench.interleaved({"f": lambda: seen.append(torch.get_num_threads())}, repeats=1, pause=0.0,
+                      threads=other_thread_count())
+    assert seen and set(seen) == {other_thread_count()} and torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("call, err, words", [
+    (lambda: bench.interleaved({}), TypeError, "fns must be a non-empty dict"),
+    (lambda: bench.interleaved({"a": 3}), TypeError, r"fns\['a'\] must be callable"),
+    (lambda: bench.interleaved({"a": lambda: None}, pause=-1), ValueError, "pause must be"),
+    (lambda: bench.interleaved({"a": lambda: None}, repeats=0), ValueError, "repeats must be >= 1"),
+])
+def test_interleaved_bad_arguments_name_them(call, err, words):
+    with pytest.raises(err, match=words):
+        call()
