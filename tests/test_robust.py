@@ -376,3 +376,27 @@ def test_certificates_on_device(device):
 def test_bad_input_names_the_argument(call, exc, text):
     with pytest.raises(exc, match=text):
         call()
+
+
+@pytest.mark.parametrize("n, rank", [(200, 5), (240, 40)])
+def test_partial_svd_gives_the_full_svd_iterates(n, rank):
+    # rank 40 > the first predicted 10: the partial SVD must grow its subspace, never truncate L
+    M, L0, _ = robust.low_rank_plus_sparse(n, rank, 0.05, generator=torch.Generator().manual_seed(1))
+    full = robust.robust_pca(M)
+    part = robust.robust_pca(M, svd="partial")
+    assert part.converged is True and full.converged is True
+    assert abs(part.n_iter - full.n_iter) <= 1
+    assert float(torch.linalg.norm(part.L - full.L) / torch.linalg.norm(full.L)) < 1e-6
+    assert int(part.history["rank"][-1]) == int(full.history["rank"][-1]) == rank
+    assert bool(((part.S != 0) == (full.S != 0)).float().mean() > 0.999)
+
+
+def test_partial_svd_batched_and_bad_choice():
+    M = torch.stack([robust.low_rank_plus_sparse(150, r, 0.05, generator=torch.Generator().manual_seed(r))[0]
+                     for r in (3, 8)])
+    part = robust.robust_pca(M, svd="partial")
+    full = robust.robust_pca(M)
+    assert bool(part.converged.all())
+    assert float(torch.linalg.norm(part.L - full.L) / torch.linalg.norm(full.L)) < 1e-6
+    with pytest.raises(ValueError, match="svd must be one of"):
+        robust.robust_pca(M[0], svd="magic")

@@ -358,6 +358,42 @@ def make_fista(size, dtype, d=64, m=128):
     return {"course": course, "oracle": oracle}, accuracy
 
 
+def _test_module(name):
+    """A module of tests/ (where the NumPy references the oracle tests use live), loaded by path."""
+    import importlib.util
+    if str(ROOT / "tests") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tests"))          # the test modules import their conftest
+    spec = importlib.util.spec_from_file_location(f"lowdim_tests_{name}", ROOT / "tests" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def make_rpca(size, dtype, rank_frac=0.025):
+    """Inexact ALM with the partial SVD against the NumPy reference of tests/test_robust.py (full SVD),
+    on the reference's schedule (ρ = 1.5, primal test only): the same iterations, timed whole."""
+    from lowdim_utils import robust
+    ref = _test_module("test_robust")._alm_reference
+    M, L0, _ = robust.low_rank_plus_sparse(size, max(2, int(rank_frac * size)), 0.05,
+                                           generator=torch.Generator().manual_seed(0))
+    M = M.to(getattr(torch, dtype))
+    Mn = M.numpy()
+    res = {}
+
+    def course():
+        res["c"] = robust.robust_pca(M, rho=1.5, tol_dual=None, svd="partial")
+
+    def reference():
+        res["o"] = ref(Mn, 1 / math.sqrt(size))
+
+    def accuracy():
+        L_ref, _, k = res["o"]
+        return {"rel. diff. of L vs the reference": float(np.linalg.norm(res["c"].L.numpy() - L_ref)
+                                                          / np.linalg.norm(L_ref)),
+                "iterations, course - reference": float(res["c"].n_iter - k)}
+    return {"course": course, "oracle": reference}, accuracy
+
+
 CASES = [
     Case("rsvd", "randomized SVD (d=1000, k=50)", "01", "sklearn randomized_svd", "n", [2500, 5000, 10000, 20000],
          [400, 800], make_rsvd, "float32", quick_kw=dict(d=200, k=10),
@@ -387,6 +423,9 @@ CASES = [
          "signals", [250, 500, 1000, 2000], [50, 100], make_fista, "float64",
          cause="coordinate descent on a shared Gram matrix needs fewer passes than FISTA to reach the same objective",
          bounds={"relative objective gap, course - oracle": (-1e-6, 1e-6)}),
+    Case("rpca", "robust PCA, inexact ALM with partial SVD (rank 2.5 % of n, 5 % corrupted)", "04",
+         "NumPy ALM reference (full SVD)", "n", [250, 500, 1000], [60, 120], make_rpca, "float64",
+         bounds={"rel. diff. of L vs the reference": (0, 1e-5), "iterations, course - reference": (-1, 1)}),
     Case("twonn", "TwoNN (5-sphere in 64-d)", "05", "skdim.id.TwoNN", "n", [2000, 4000, 8000], [300, 600],
          make_twonn, "float64",
          bounds={"|d_course - d_oracle|": (0, 1e-9)}),
