@@ -14,6 +14,11 @@ export LOWDIM_STATIC := 1
 # core its partner thread is waiting for (measured: one lesson cell 8x slower; tools/load_benchmark.py).
 # It must be set before torch is loaded, so it is set here for every kernel the targets start.
 export OMP_WAIT_POLICY ?= PASSIVE
+# OpenBLAS (NumPy's and SciPy's copies) keeps its idle workers spinning for ~0.1-0.2 s after a call;
+# on 2 cores that slowed the next torch product 2x (15 -> 30 ms) and scikit-learn's randomized SVD,
+# which alternates two OpenBLAS copies, from 129-149 to 233 ms. 2^20 cycles (~0.4 ms) keeps
+# back-to-back BLAS calls fast and lets a pool sleep between libraries (measured; Appendix A).
+export OPENBLAS_THREAD_TIMEOUT ?= 20
 
 .PHONY: setup book test lab run sync release clean help gpu-check load-benchmark pdf test-numerics bench
 

@@ -44,6 +44,11 @@ import sys as _sys
 # lessons do; `make` sets it for every kernel anyway. An explicit setting is left alone.
 if "torch" not in _sys.modules:
     _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Likewise OpenBLAS (NumPy's and SciPy's) keeps idle workers spinning ~0.1-0.2 s after a call, which
+# slowed the next library's threads 2x on two cores; 2^20 cycles (~0.4 ms) lets them sleep between
+# libraries (Appendix A). Read when NumPy loads OpenBLAS, so it helps when lowdim_utils comes first.
+if "numpy" not in _sys.modules:
+    _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
 
 __version__ = "0.2.0"
 
@@ -56,7 +61,8 @@ LAYERS: dict[str, list[str]] = {
     "families": ["linear", "projections", "sparse", "robust", "intrinsic", "subspace", "lora", "manifold",
                  "autoencoders", "sgns", "docvec", "graphs", "hyperbolic",
                  "hdc", "tables", "contrastive", "matryoshka", "ratereduction", "crate", "diffusion",
-                 "similarity"],
+                 "similarity", "fields", "splatting", "dynamics",
+                 "distributed"],
     "course": ["course"],
 }
 

@@ -7,7 +7,8 @@ SHA-256 in ``data/MANIFEST.json``, or from files bundled inside installed packag
 
 ``list_datasets()`` gives a table of what is available, with source, licence and citation;
 each loader's docstring lists its fields with shapes and dtypes. Shipped in ``data/``:
-``fashion_mnist``, ``corpus``, ``wordnet_mammals``, ``wordnet_nouns``, ``mushroom_body``.
+``fashion_mnist``, ``corpus``, ``wordnet_mammals``, ``wordnet_nouns``, ``mushroom_body``,
+``languages``, ``sunspots``.
 From installed packages: ``digits``, ``sample_images``, ``faces``, ``skimage_image``,
 ``karate``, ``les_miserables``, ``lee_corpus``, ``mini_newsgroups``, ``analogies``,
 ``wordsim353``, ``simlex999``. Set ``LOWDIM_DATA`` to use a ``data/`` folder elsewhere.
@@ -568,6 +569,30 @@ def _load_languages(languages=None) -> Bunch:
     y = np.concatenate([np.full(len(by_lang[c]), i, np.int64) for i, c in enumerate(codes)])
     return Bunch(words=words, y=y, codes=codes, names=[_LANGUAGES[c] for c in codes],
                  alphabet="".join(sorted(set("".join(words)))))
+
+
+@register("sunspots", description="Yearly mean sunspot numbers 1700-2008 (309 years; the ~11-year solar cycle)",
+          source="data/sunspots/yearly.npz (from the statsmodels wheel; script data/scripts/make_sunspots.py)",
+          licence="public domain (NOAA National Geophysical Data Center)",
+          citation="NOAA NGDC yearly sunspot numbers, as distributed with statsmodels (Seabold & Perktold 2010)",
+          shipped=True)
+def _load_sunspots(start: int = 1700, end: int = 2008) -> Bunch:
+    """The yearly mean sunspot number, one value per year from ``start`` to ``end`` inclusive.
+
+    Args:
+        start, end: first and last year, ``1700 <= start < end <= 2008``.
+
+    Returns:
+        Bunch with ``year: (n,) int64`` (consecutive years), ``sunspots: (n,) float64``
+        (yearly mean sunspot number, >= 0, one decimal) and ``period_years``: ``1`` (the
+        sampling interval).
+    """
+    start = check_int(start, "start", low=1700, high=2007)
+    end = check_int(end, "end", low=start + 1, high=2008)
+    z = _npz("sunspots/yearly.npz")
+    keep = (z["year"] >= start) & (z["year"] <= end)
+    return Bunch(year=z["year"][keep].astype(np.int64), sunspots=z["sunspots"][keep].astype(np.float64),
+                 period_years=1)
 
 
 # --------------------------------------------------------------------------------------

@@ -300,6 +300,29 @@ for ax in axes:
     ax.axis("off")
 
 # %% [markdown]
+# ## Time series
+#
+# ### Yearly sunspot numbers (shipped)
+# The yearly mean sunspot number from 1700 to 2008, as compiled by NOAA's National Geophysical
+# Data Center (public domain; taken from the `statsmodels` wheel). Its ~11-year solar cycle, of
+# varying length and height, is the real series of lesson 23, where delay-embedded dynamic mode
+# decomposition finds the period.
+
+# %% tags=["nbval-check-output"]
+about("sunspots")
+ss = load("sunspots")
+x = ss.sunspots - ss.sunspots.mean()
+power = np.abs(np.fft.rfft(x)) ** 2
+peak = 1 + int(np.argmax(power[1:]))
+print(f"{len(ss.year)} years {ss.year[0]}-{ss.year[-1]}, sunspots {ss.sunspots.dtype}: mean {ss.sunspots.mean():.1f}, "
+      f"max {ss.sunspots.max():.1f} ({ss.year[ss.sunspots.argmax()]}); periodogram peak at {len(x) / peak:.1f} years")
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 2.4))
+ax.plot(ss.year, ss.sunspots, lw=0.9)
+ax.set(xlabel="year", ylabel="sunspot number", title="Yearly mean sunspot number (NOAA NGDC)");
+
+# %% [markdown]
 # ## Making the shipped files again
 # Each shipped file records, in `data/MANIFEST.json`, the script that made it and the exact
 # source files it came from (with their checksums). The scripts are deterministic (fixed

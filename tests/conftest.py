@@ -13,6 +13,7 @@ GUARD_DIR = ROOT / "tests" / "netguard"
 # Every process the tests start (nbval's notebook kernels, graders, book builds) inherits these.
 os.environ["LOWDIM_NETGUARD"] = "1"
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # as `make` sets it (see lowdim_utils/__init__.py)
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")   # likewise (Makefile, lowdim_utils/__init__.py)
 os.environ["PYTHONPATH"] = os.pathsep.join([str(GUARD_DIR)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
 os.environ["LOWDIM_STATIC"] = "1"
 os.environ.pop("MPLBACKEND", None)  # kernels must keep their inline backend

@@ -186,6 +186,20 @@ def test_mushroom_body(hemisphere, n, counts):
     assert d.A.min() >= 0 and np.trace(d.A) == 0 and not np.array_equal(d.A, d.A.T)
 
 
+def test_sunspots():
+    d = load("sunspots")
+    check_array(d.year, (309,), np.int64)
+    check_array(d.sunspots, (309,), np.float64)
+    assert d.year[0] == 1700 and np.array_equal(np.diff(d.year), np.ones(308)) and d.period_years == 1
+    assert d.sunspots.min() == 0 and d.sunspots.max() == pytest.approx(190.2)
+    assert d.sunspots[d.year == 1957][0] == pytest.approx(190.2)          # the largest maximum of the series
+    x = d.sunspots - d.sunspots.mean()                                      # the ~11-year cycle dominates
+    power = np.abs(np.fft.rfft(x)) ** 2
+    assert 10 < 1 / np.fft.rfftfreq(len(x))[1 + np.argmax(power[1:])] < 12
+    part = load("sunspots", start=1900, end=1999)
+    assert part.year[0] == 1900 and part.year[-1] == 1999 and np.array_equal(part.sunspots, d.sunspots[200:300])
+
+
 def test_languages():
     d = load("languages")
     assert len(d.words) == 96000 and d.codes == ["en", "de", "fr", "es", "it", "pt", "nl", "sv"]
@@ -270,7 +284,8 @@ def test_registry_lists_every_dataset_with_licence_and_source():
     table = D.list_datasets()
     expected = {"digits", "sample_images", "faces", "skimage_image", "fashion_mnist", "corpus",
                 "wordnet_mammals", "wordnet_nouns", "mushroom_body", "karate", "les_miserables",
-                "lee_corpus", "mini_newsgroups", "analogies", "wordsim353", "simlex999", "languages"}
+                "lee_corpus", "mini_newsgroups", "analogies", "wordsim353", "simlex999", "languages",
+                "sunspots"}
     assert expected <= set(table.index)
     assert table.loc[sorted(expected), ["source", "licence"]].map(bool).all().all()
     for name in expected:
@@ -290,6 +305,8 @@ def test_registry_lists_every_dataset_with_licence_and_source():
     ("wordnet_nouns", {"root": "unicorn.n.99"}, ValueError, "root must be a noun synset name"),
     ("wordnet_nouns", {"max_depth": -1}, ValueError, "max_depth must be >= 0"),
     ("mushroom_body", {"hemisphere": "centre"}, ValueError, "hemisphere must be one of ['left', 'right']"),
+    ("sunspots", {"start": 1650}, ValueError, "start must be >= 1700"),
+    ("sunspots", {"start": 1800, "end": 1790}, ValueError, "end must be >= 1801"),
     ("mini_newsgroups", {"remove_headers": None}, TypeError, "remove_headers must be True or False"),
 ])
 def test_bad_options_name_the_argument(name, options, error, message):
@@ -341,6 +358,7 @@ def test_corrupted_file_is_named(rel, tmp_path, monkeypatch):
     ("corpus", {"which": "bible"}, "corpus/kjv.tsv.xz"),
     ("wordnet_mammals", {}, "wordnet/mammal_closure.tsv.gz"),
     ("mushroom_body", {}, "mushroom_body/connectome.npz"),
+    ("sunspots", {}, "sunspots/yearly.npz"),
 ])
 def test_loader_refuses_corrupted_or_missing_file(name, options, rel, tmp_path, monkeypatch):
     folder = copy_of([rel], tmp_path, monkeypatch)
