@@ -618,7 +618,15 @@ print(f"ratio course / sklearn: {t_course / t_sk:.2f}  ({'no slower' if t_course
 # %% [markdown]
 # Both do the same arithmetic; the course's version keeps everything in torch (one BLAS
 # call per product, QR re-orthonormalisation) while scikit-learn normalises its power
-# iterations with LU factorisations and converts between NumPy layouts.
+# iterations with LU factorisations and converts between NumPy layouts. The ratio printed above
+# is this run's, and it depends on the environment as much as on the code: OpenBLAS (the BLAS of
+# NumPy and scikit-learn) keeps its idle threads spinning for a fraction of a second after each
+# call, and on a two-core machine those threads slowed the next library's call by up to 2x. The
+# course's `make` targets, and `import lowdim_utils` when it comes before NumPy, set
+# `OPENBLAS_THREAD_TIMEOUT` so that idle threads sleep; without it scikit-learn's randomized SVD,
+# which alternates two copies of OpenBLAS, was measured 1.6–1.8x slower than with it.
+# [Appendix A](appendix_a_performance.ipynb) times both at four sizes with the thread pools
+# isolated.
 #
 # ## 7. Explore: how many components does a face need?
 #

@@ -235,7 +235,8 @@ print(f"two points {float(E_roll[i, j]):.1f} apart in R^3 are {float(G_roll[i, j
 #
 # > **Algorithm 1** (Isomap, $n_\text{neighbors}=m$, dimension $k$).
 # > 1. Build the $m$-nearest-neighbour graph; edge $i$–$j$ (if either is among the other's
-# >    $m$ nearest) has length $\|x_i-x_j\|$. Cost $O(n^2d)$.
+# >    $m$ nearest) has length $\|x_i-x_j\|$. Cost $O(n^2d)$ by brute force; $O(n\log n)$ with a
+# >    k-d tree on low-dimensional data.
 # > 2. $G_{ij}$ = length of the shortest path from $i$ to $j$ — Dijkstra from every source,
 # >    $O(n^2\log n)$ on a graph with $O(nm)$ edges, or Floyd–Warshall,
 # >
@@ -834,7 +835,7 @@ for n in lu.progress_bar(sizes, desc="benchmark sizes"):
         bench.run(f"course laplacian_eigenmaps ({device.type})", n, mf.laplacian_eigenmaps, Xg, 2, 10, device=device)
     dist, idx = knn(Xbt, 10)
     G = mf.shortest_paths(dist, idx, path_method="dijkstra")
-    steps.run("1. k-NN graph  O(n²d)", n, knn, Xbt, 10, **kw)
+    steps.run("1. k-NN graph  (k-d tree)", n, knn, Xbt, 10, **kw)
     steps.run("2. shortest paths  O(n² log n)", n, mf.shortest_paths, dist, idx, path_method="dijkstra", **kw)
     steps.run("3. MDS eigensolver  O(n³)", n, mf.classical_mds, G, 2, **kw)
 
@@ -859,16 +860,17 @@ print("log-log slopes of the steps (time ~ n^slope over these sizes): "
 
 # %% [markdown]
 # **Where the time goes** (the shares and slopes printed above come from this run; they
-# move with the machine). Step 1 compares every pair of points: $O(n^2d)$ flops in one
-# matrix product per block, fast in practice. Step 2 runs Dijkstra from each of the $n$
+# move with the machine). Step 1 finds neighbours: on the CPU, for data of dimension up to 16 such
+# as these 3-D rolls, `neighbors.knn` queries a k-d tree, $O(n\log n)$; otherwise (and on a GPU) it
+# compares every pair of points by brute force, $O(n^2d)$ flops in one matrix product per block. Step 2 runs Dijkstra from each of the $n$
 # sources over $O(nm)$ edges: $O(n^2\log n)$, in compiled SciPy code. Step 3 needs the top
 # eigenvectors of the dense $n\times n$ matrix $B$: a dense solver costs $O(n^3)$, Lanczos
 # (ARPACK) $O(n^2)$ per matrix–vector product times a few dozen iterations. For Laplacian eigenmaps the matrix is sparse ($O(nm)$ non-zeros), and
 # shift-and-invert Lanczos on it is nearly linear in $n$. On the CPU the course keeps that
 # affinity sparse too (on a GPU it forms a dense $n\times n$ tensor, which is what a GPU
-# wants), but it still finds neighbours by brute force, $O(n^2d)$, where scikit-learn uses a
-# k-d tree on these 3-D points (compare the k-NN step's time in the right panel with the
-# gap between the two Laplacian-eigenmaps curves in the left one). On a GPU dense `eigh` and
+# wants), and like scikit-learn it finds the neighbours of these 3-D points with a k-d tree.
+# Appendix A times both methods against scikit-learn at more sizes, on an idle machine with the
+# thread pools isolated ([Appendix A](appendix_a_performance.ipynb)). On a GPU dense `eigh` and
 # the Floyd–Warshall recursion (8) are highly parallel (run with `LOWDIM_SCALE=full` to see
 # it). Beyond ~10⁴ points the standard remedies are landmark Isomap — MDS on a few hundred
 # landmarks, the other points placed with the formula of exercise 07.new_point — and
