@@ -335,3 +335,63 @@ def test_mismatched_devices_name_both():
         sparse.fista(X, D.to("meta"), 0.1)
     with pytest.raises(ValueError, match=r"Z0 on meta"):
         sparse.fista(X, D, 0.1, Z0=torch.zeros(12, 32, dtype=X.dtype, device="meta"))
+
+
+# ------------------------------------------------------------------ exact lasso (FISTA + support solve)
+
+def _lasso_problem(n=300, d=32, m=64, density=0.08, seed=0):
+    rng = np.random.default_rng(seed)
+    D = rng.standard_normal((d, m))
+    D /= np.linalg.norm(D, axis=0)
+    Z = np.where(rng.random((n, m)) < density, rng.standard_normal((n, m)), 0.0)
+    X = Z @ D.T + 0.01 * rng.standard_normal((n, d))
+    return torch.from_numpy(X), torch.from_numpy(D)
+
+
+def test_lasso_is_exact_and_matches_coordinate_descent():
+    X, D = _lasso_problem()
+    lam = 0.1
+    res = sparse.lasso(X, D, lam)
+    assert bool(res.exact.all()) and res.history is None
+    ref = sparse_encode(X.numpy(), D.T.numpy(), algorithm="lasso_cd", alpha=lam, max_iter=100_000)
+    ref = torch.from_numpy(ref)
+    f_ours = sparse.lasso_objective(X, D, res.codes, lam)
+    f_ref = sparse.lasso_objective(X, D, ref, lam)
+    assert float((f_ours - f_ref).max()) < 1e-12                 # never worse than coordinate descent
+    torch.testing.assert_close(res.codes, ref, atol=1e-5, rtol=0)
+    # the optimality condition, Eq. (3), to round-off
+    corr = (X - res.codes @ D.T) @ D
+    on = res.codes != 0
+    assert float((corr[on] - lam * torch.sign(res.codes[on])).abs().max()) < 1e-10
+    assert float(corr[~on].abs().max()) <= lam * (1 + 1e-9)
+    # FISTA alone after as many iterations is further from the optimum
+    f_fista = sparse.lasso_objective(X, D, sparse.fista(X, D, lam, n_iter=res.n_iter).codes, lam)
+    assert float((f_fista - f_ours).sum()) > 1e-9
+
+
+def test_lasso_reports_signals_it_could_not_certify():
+    X, D = _lasso_problem(n=50, seed=1)
+    res = sparse.lasso(X, D, 0.02, n_iter=1, check_every=1)     # one FISTA step: supports not found yet
+    assert not bool(res.exact.all()) and res.n_iter == 1
+    full = sparse.lasso(X, D, 0.02)
+    assert bool(full.exact.all())
+
+
+def test_lasso_single_signal_zero_dictionary_and_device(device):
+    X, D = _lasso_problem(n=40, seed=2)
+    one = sparse.lasso(X[0], D, 0.1)
+    assert one.codes.shape == (64,) and bool(one.exact)
+    zero = sparse.lasso(X, torch.zeros_like(D), 0.1)
+    assert bool((zero.codes == 0).all()) and bool(zero.exact.all())
+    res = sparse.lasso(X.to(device), D.to(device), 0.1)
+    assert res.codes.device.type == device.type
+    torch.testing.assert_close(res.codes.cpu(), sparse.lasso(X, D, 0.1).codes, atol=1e-8, rtol=0)
+
+
+@pytest.mark.parametrize("kw, words", [(dict(check_every=0), "check_every must be >= 1"),
+                                       (dict(n_iter=0), "n_iter must be >= 1"),
+                                       (dict(kkt_tol=-1.0), "kkt_tol must be")])
+def test_lasso_bad_input_names_the_argument(kw, words):
+    X, D = _lasso_problem(n=5)
+    with pytest.raises(ValueError, match=words):
+        sparse.lasso(X, D, 0.1, **kw)

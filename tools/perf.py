@@ -331,8 +331,10 @@ def make_fastrp(size, dtype, dim=128, weights=(0.0, 1.0, 1.0, 1.0), beta=-0.5):
     return {"course": course, "oracle": reference}, accuracy
 
 
-def make_fista(size, dtype, d=64, m=128):
-    """Batched FISTA at an exact objective against sparse_encode's coordinate descent on a shared Gram matrix."""
+def make_fista(size, dtype, d=64, m=128, solver="fista"):
+    """Exact lasso codes against sparse_encode's coordinate descent on a shared Gram matrix:
+    ``solver="fista"`` runs FISTA to a tight tolerance, ``"lasso"`` is ``sparse.lasso`` (FISTA until
+    the supports are found, then one linear solve per signal, certified by the optimality condition)."""
     from sklearn.decomposition import sparse_encode
     from lowdim_utils import sparse
     rng = _rng()
@@ -346,7 +348,10 @@ def make_fista(size, dtype, d=64, m=128):
     res = {}
 
     def course():
-        res["c"] = sparse.fista(Xt, Dt, lam, n_iter=2000, tol=1e-10, track_objective=False).codes
+        if solver == "lasso":
+            res["c"] = sparse.lasso(Xt, Dt, lam).codes
+        else:
+            res["c"] = sparse.fista(Xt, Dt, lam, n_iter=2000, tol=1e-10, track_objective=False).codes
 
     def oracle():
         res["o"] = sparse_encode(X, D.T, algorithm="lasso_cd", alpha=lam, max_iter=2000)
@@ -419,9 +424,15 @@ CASES = [
     Case("fastrp", "FastRP (dim=128, degree 20 random graph)", "02", "SciPy sparse reference", "n",
          [5000, 10000, 20000, 40000], [500, 1000], make_fastrp, "float32",
          bounds={"max abs. diff. vs the reference": (0, 1e-4)}),
-    Case("fista", "batched FISTA to convergence (d=64, m=128, λ=0.1)", "03", "sparse_encode(lasso_cd)",
+    Case("lasso", "exact lasso codes, sparse.lasso (d=64, m=128, λ=0.1)", "03", "sparse_encode(lasso_cd)",
+         "signals", [250, 500, 1000, 2000], [50, 100],
+         lambda size, dtype, **kw: make_fista(size, dtype, solver="lasso", **kw), "float64",
+         bounds={"relative objective gap, course - oracle": (-1e-6, 1e-9)}),
+    Case("fista", "batched FISTA to a tight tolerance (d=64, m=128, λ=0.1)", "03", "sparse_encode(lasso_cd)",
          "signals", [250, 500, 1000, 2000], [50, 100], make_fista, "float64",
-         cause="coordinate descent on a shared Gram matrix needs fewer passes than FISTA to reach the same objective",
+         cause="FISTA approaches the optimum at rate 1/k²; coordinate descent on a shared Gram matrix reaches "
+               "the same objective in far fewer passes on these sparse problems. sparse.lasso (the row above) "
+               "stops FISTA once the supports are found and finishes with a linear solve",
          bounds={"relative objective gap, course - oracle": (-1e-6, 1e-6)}),
     Case("rpca", "robust PCA, inexact ALM with partial SVD (rank 2.5 % of n, 5 % corrupted)", "04",
          "NumPy ALM reference (full SVD)", "n", [250, 500, 1000], [60, 120], make_rpca, "float64",
