@@ -61,7 +61,7 @@ LAYERS: dict[str, list[str]] = {
     "families": ["linear", "projections", "sparse", "robust", "intrinsic", "subspace", "lora", "manifold",
                  "autoencoders", "sgns", "docvec", "graphs", "hyperbolic",
                  "hdc", "tables", "contrastive", "matryoshka", "ratereduction", "crate", "diffusion",
-                 "similarity", "fields", "splatting", "dynamics",
+                 "similarity", "superposition", "collapse", "fields", "splatting", "dynamics",
                  "distributed"],
     "course": ["course"],
 }
