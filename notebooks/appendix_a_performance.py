@@ -24,7 +24,7 @@
 #
 # Nothing on this page is measured while the book is built: the numbers are the committed run's,
 # with its machine, date, thread count and library versions stated below. Run `make bench` on your
-# own machine (about 15 minutes, best idle) to replace them.
+# own machine (about 7 minutes on two cores, best idle) to replace them.
 #
 # **How the suite measures** (see `lowdim_utils.bench.interleaved`):
 # * all implementations of a method run in one process on the same data, with one warm-up call
@@ -180,11 +180,12 @@ pd.DataFrame(acc)
 # ## What changed to get here
 # The first measurements (on a 2-core machine, before this suite existed) found the course slower
 # than its oracle for the k-nearest-neighbour search, Laplacian eigenmaps, the intrinsic-dimension
-# MLE, kernel PCA, exact PCA, FastRP and the Gaussian projection. The changes since:
-# * **k-NN** (`neighbors.knn`): one reused block buffer instead of four fresh `n × n` temporaries,
-#   no pass adding a row constant that cannot change a row's ranking, and on the CPU a k-d tree
-#   for data of dimension up to 16, whose cost grows as `n log n` rather than `n²`. Every
-#   method built on it (TwoNN, MLE, Isomap, Laplacian eigenmaps) gains with it.
+# MLE, kernel PCA, exact PCA, FastRP, the Gaussian projection, robust PCA and the exact lasso. The
+# changes since:
+# * **k-NN** (`neighbors.knn`): one reused block buffer instead of fresh `n × n` temporaries, no
+#   pass adding a row constant that cannot change a row's ranking, and on the CPU a k-d tree for
+#   data of dimension up to 16, whose cost grows as `n log n` rather than `n²`. The methods built on
+#   it (TwoNN, MLE, Isomap, Laplacian eigenmaps) inherit it.
 # * **PCA** (`linear.pca`): `method="covariance"` and `"auto"` (scikit-learn's rule: the covariance
 #   route for `n ≥ 10 d`, `d ≤ 1000`). Its accuracy trade-off is tested: components whose variance
 #   is below `eps · σ₁²` are lost, where the SVD route keeps them. The default stays the exact SVD.
@@ -192,6 +193,19 @@ pd.DataFrame(acc)
 # * **FastRP**: products with a compressed-row (CSR) matrix instead of coordinate (COO) form.
 # * **Sparse random projection**: one product with `Rᵀ` stored by columns (the matrix's own arrays
 #   read as columns, no copy) instead of transposing blocks of `X`.
+# * **Robust PCA**: `robust_pca(..., svd="partial")` thresholds singular values from a partial SVD
+#   whose rank is predicted from the previous iteration (as Lin, Chen & Ma do), so an iteration
+#   costs `O(m n r)`; the default stays the full SVD of lesson 04.
+# * **Exact lasso**: `sparse.lasso` runs FISTA only until each signal's support and signs settle,
+#   then solves the small linear system of the optimality condition (lesson 03, Eq. (3)) and keeps
+#   the result only where that condition holds. FISTA run to a tight tolerance stays in the table
+#   as the slow row it is.
+# * **Thread pools**: `make`, the test suite and `import lowdim_utils` (before NumPy) set
+#   `OPENBLAS_THREAD_TIMEOUT`, so OpenBLAS's idle workers sleep instead of slowing the next library.
 #
-# Not yet done (see the issue's notes): robust PCA's iteration still takes a full SVD; the
-# exact-objective sparse coder is FISTA, which coordinate descent beats on a shared Gram matrix.
+# **A trade-off this run exposes.** `make` also sets `OMP_WAIT_POLICY=PASSIVE`, so that idle torch
+# threads sleep rather than steal a core on a busy laptop. On an idle machine that costs torch every
+# time its threads wake: the causes above quote the ratios measured without it, where the
+# randomized SVD and the MLE are faster than scikit-learn. Which default serves learners best
+# (a short spin, e.g. `GOMP_SPINCOUNT`, may keep both) is open; the lessons' time budgets under
+# load are what the setting protects.

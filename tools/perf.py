@@ -402,6 +402,7 @@ def make_rpca(size, dtype, rank_frac=0.025):
 CASES = [
     Case("rsvd", "randomized SVD (d=1000, k=50)", "01", "sklearn randomized_svd", "n", [2500, 5000, 10000, 20000],
          [400, 800], make_rsvd, "float32", quick_kw=dict(d=200, k=10),
+         cause="the products and QRs are small at d=1000, k=50; measured on 2026-12-02 without OMP_WAIT_POLICY=PASSIVE (which make sets so that idle torch threads sleep on a busy machine) the ratio was 0.74–0.94 at these four sizes: torch's threads then wake for each of the method's many small operations",
          bounds={"max rel. diff. of the k singular values": (0, 1e-3)}),
     Case("rsvd64", "randomized SVD (d=1000, k=50), float64", "01", "sklearn randomized_svd", "n",
          [2500, 5000, 10000, 20000], [400, 800], make_rsvd, "float64", quick_kw=dict(d=200, k=10),
@@ -413,6 +414,7 @@ CASES = [
     Case("pca_auto", "PCA, method='auto' (covariance route for n >= 10 d)", "01", "PCA() (auto: covariance_eigh)", "n",
          [10000, 20000, 40000], [1000, 2000], make_pca("auto", "auto"), "float32",
          quick_kw=dict(d=100, k=10),
+         cause="NumPy forms XᵀX with a symmetric rank-k update (half the flops) and scikit-learn subtracts n·μμᵀ instead of centring a copy of X; the course centres a copy and does the full product; measured on 2026-12-02 without OMP_WAIT_POLICY=PASSIVE (which make sets so that idle torch threads sleep on a busy machine) the ratio was 0.75–1.17: torch's threads then wake for each of the method's many small operations",
          bounds={"max rel. diff. of the explained variances": (0, 1e-2)}),
     Case("rp_gauss", "Gaussian random projection transform (D=10000, k=500)", "02", "GaussianRandomProjection",
          "n", [1000, 2000, 4000], [100, 200], make_rp("gaussian"), "float32",
@@ -442,9 +444,11 @@ CASES = [
          bounds={"|d_course - d_oracle|": (0, 1e-9)}),
     Case("mle", "Levina–Bickel MLE, k=20 (5-sphere in 64-d)", "05", "skdim.id.MLE", "n", [2000, 4000, 8000],
          [300, 600], make_mle, "float64",
+         cause="its k-NN search (the 64-d k-NN row) is most of its time; measured on 2026-12-02 without OMP_WAIT_POLICY=PASSIVE (which make sets so that idle torch threads sleep on a busy machine) the ratio was 0.74–0.90: torch's threads then wake for each of the method's many small operations",
          bounds={"|d_course - d_oracle|": (0, 1e-9)}),
     Case("knn64", "k-NN distances, k=10, 64-d", "05, 07", "NearestNeighbors", "n", [2000, 4000, 8000, 16000],
          [300, 600], make_knn(64), "float64",
+         cause="on the CPU, torch.topk over each n-long row of distances costs about as much as the distance product itself (58 against 72 ms at n=8000); scikit-learn selects with argpartition; measured on 2026-12-02 without OMP_WAIT_POLICY=PASSIVE (which make sets so that idle torch threads sleep on a busy machine) the ratio was 1.11–1.20: torch's threads then wake for each of the method's many small operations",
          bounds={"fraction of equal neighbour indices": (0.999, 1)}),
     Case("knn3", "k-NN distances, k=10, 3-d", "05, 07", "NearestNeighbors", "n", [2000, 4000, 8000, 16000],
          [300, 600], make_knn(3), "float64",
@@ -454,6 +458,7 @@ CASES = [
          bounds={"max abs. diff. of the embedding / max abs.": (0, 1e-6)}),
     Case("laplacian", "Laplacian eigenmaps, 10-NN (swiss roll)", "07", "SpectralEmbedding", "n",
          [1000, 2000, 4000, 8000], [200, 400], make_laplacian, "float64",
+         cause="near parity: the k-d tree neighbours and ARPACK's shift-invert solve are SciPy on both sides; the remaining few per cent have not been profiled; measured on 2026-12-02 without OMP_WAIT_POLICY=PASSIVE (which make sets so that idle torch threads sleep on a busy machine) the ratio was 0.94–1.13: torch's threads then wake for each of the method's many small operations",
          bounds={"Procrustes error vs the oracle": (0, 0.2)}),
     Case("isomap", "Isomap, 10-NN (swiss roll)", "07", "Isomap", "n", [500, 1000, 2000], [150, 300],
          make_isomap, "float64", cause="both are bound by Dijkstra's shortest paths (SciPy)",
@@ -477,7 +482,8 @@ def _machine(threads):
     return {"cpu": cpu, "logical cpus": os.cpu_count(), "threads": threads, "python": platform.python_version(),
             "torch": torch.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
             "scikit-learn": sklearn.__version__, "platform": platform.platform(),
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            "environment": {k: os.environ.get(k) for k in ("OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")}}
 
 
 def run_case(case: Case, quick: bool, repeats: int, pause: float, threads: int, say=print) -> dict:
