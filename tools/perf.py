@@ -178,43 +178,51 @@ def make_kpca(size, dtype):
     return {"course": course, "oracle": oracle}, accuracy
 
 
-def make_laplacian(size, dtype):
+def _make_embedding(course_fn, oracle_fn):
+    """A swiss-roll embedding case: ``course_fn(Xt)`` (a result with ``.embedding``) against
+    ``oracle_fn(X)`` (an array), compared by Procrustes error."""
+    def make(size, dtype):
+        from lowdim_utils import manifold
+        X = _swiss(size, dtype)
+        Xt = _t(X, dtype)
+        res = {}
+
+        def course():
+            res["c"] = course_fn(Xt)
+
+        def oracle():
+            res["o"] = oracle_fn(X)
+
+        def accuracy():
+            return {"Procrustes error vs the oracle": float(manifold.procrustes_error(res["c"].embedding,
+                                                                                   torch.from_numpy(res["o"])))}
+        return {"course": course, "oracle": oracle}, accuracy
+    return make
+
+
+def _laplacian_course(Xt):
+    from lowdim_utils import manifold
+    return manifold.laplacian_eigenmaps(Xt, 2, n_neighbors=10)
+
+
+def _laplacian_oracle(X):
     from sklearn.manifold import SpectralEmbedding
+    return SpectralEmbedding(2, affinity="nearest_neighbors", n_neighbors=10, random_state=0,
+                             eigen_solver="arpack").fit_transform(X)
+
+
+def _isomap_course(Xt):
     from lowdim_utils import manifold
-    X = _swiss(size, dtype)
-    Xt = _t(X, dtype)
-    res = {}
-
-    def course():
-        res["c"] = manifold.laplacian_eigenmaps(Xt, 2, n_neighbors=10)
-
-    def oracle():
-        res["o"] = SpectralEmbedding(2, affinity="nearest_neighbors", n_neighbors=10, random_state=0,
-                                     eigen_solver="arpack").fit_transform(X)
-
-    def accuracy():
-        return {"Procrustes error vs the oracle": float(manifold.procrustes_error(res["c"].embedding,
-                                                                               torch.from_numpy(res["o"])))}
-    return {"course": course, "oracle": oracle}, accuracy
+    return manifold.isomap(Xt, 2, n_neighbors=10)
 
 
-def make_isomap(size, dtype):
+def _isomap_oracle(X):
     from sklearn.manifold import Isomap
-    from lowdim_utils import manifold
-    X = _swiss(size, dtype)
-    Xt = _t(X, dtype)
-    res = {}
+    return Isomap(n_neighbors=10, n_components=2, eigen_solver="arpack").fit_transform(X)
 
-    def course():
-        res["c"] = manifold.isomap(Xt, 2, n_neighbors=10)
 
-    def oracle():
-        res["o"] = Isomap(n_neighbors=10, n_components=2, eigen_solver="arpack").fit_transform(X)
-
-    def accuracy():
-        return {"Procrustes error vs the oracle": float(manifold.procrustes_error(res["c"].embedding,
-                                                                               torch.from_numpy(res["o"])))}
-    return {"course": course, "oracle": oracle}, accuracy
+make_laplacian = _make_embedding(_laplacian_course, _laplacian_oracle)
+make_isomap = _make_embedding(_isomap_course, _isomap_oracle)
 
 
 def _manifold_points(size, dtype):

@@ -11,3 +11,14 @@ def later(validate, *args, **kwargs):
         return validate(*args, **kwargs)
     except Feedback:
         raise Feedback(NOT_CHECKED) from None
+
+
+def positive_number(out, call: str, why: str) -> float:
+    """``out`` as one positive float, or feedback naming ``call`` (e.g. ``"dominant_period(x, dt)"``)
+    and ``why`` the value must be positive."""
+    from ..registry import expect, expect_array
+    arr = expect_array(out, call)
+    expect(arr.size == 1, f"{call} should return one number, got shape {arr.shape}.")
+    v = float(arr.reshape(()))
+    expect(v > 0, f"{call} returned {v:.4g}; {why}")
+    return v

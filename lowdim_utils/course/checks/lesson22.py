@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ..registry import Feedback, exercise, expect, expect_array, part
-from ._common import later
+from ._common import later, positive_number
 
 LESSON = "22_neural_fields"
 
@@ -38,11 +38,7 @@ def _test_bound(f):
     outs = [f(*case) for case in _BD_CASES]
 
     def value(o):
-        arr = expect_array(o, "variance_preserving_bound(fan_in, w0, act_var)")
-        expect(arr.size == 1, f"variance_preserving_bound should return one number, got shape {arr.shape}.")
-        v = float(arr.reshape(()))
-        expect(v > 0, f"the half-width c must be positive, got {v:.4g}.")
-        return v
+        return positive_number(o, "variance_preserving_bound(fan_in, w0, act_var)", "the half-width c must be positive.")
 
     with part(_BD[0]):
         for o in outs:

@@ -8,7 +8,7 @@ series with its ~11-year cycle (23.period).
 import numpy as np
 
 from ..registry import Feedback, exercise, expect, expect_array, part
-from ._common import later
+from ._common import later, positive_number
 
 LESSON = "23_dynamics"
 
@@ -167,11 +167,7 @@ def _test_period(f):
     out_s = f(s.copy(), 1.0)
 
     def value(o):
-        arr = expect_array(o, "dominant_period(x, dt)")
-        expect(arr.size == 1, f"dominant_period(x, dt) should be one number, got shape {arr.shape}.")
-        v = float(arr.reshape(()))
-        expect(v > 0, f"dominant_period(x, dt) returned {v:.3g}; a period is positive.")
-        return v
+        return positive_number(o, "dominant_period(x, dt)", "a period is positive.")
 
     with part(_PER[0]):
         for o in outs + [out_s]:
