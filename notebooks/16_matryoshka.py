@@ -366,7 +366,7 @@ for key, what in [("lin", "linear accuracy"), ("nn", "1-NN accuracy")]:
         print(f"  {m:3d}  " + "".join(f"{c:>18s}" for c in row))
     diff = np.array([acc["MRL"][key][:, NESTING.index(m)] - acc["FF"][key][:, j] for j, m in enumerate(FF_SIZES)])
     print("  MRL − FF (mean ± s.d. over seeds): " + ", ".join(
-        f"m = {m}: {diff[j].mean():+.3f} ± {diff[j].std(ddof=1):.2f}" for j, m in enumerate(FF_SIZES)))
+        f"m = {m}: {diff[j].mean():+.3f} ± {diff[j].std(ddof=1):.3f}" for j, m in enumerate(FF_SIZES)))
 
 # %% [markdown]
 # In this run (the tables above): MRL's prefixes are about as accurate as the networks trained for
@@ -394,7 +394,7 @@ def smallest_prefix(mrl_acc, target):
 for key, what in [("lin", "linear"), ("nn", "1-NN")]:
     gaps = acc["MRL"][key] - acc["FF"][key][:, [FF_SIZES.index(D)]]        # (seeds, prefixes): MRL-m − FF-128
     print(f"{what:6s}: MRL prefix − FF-128 (mean ± s.d. over seeds): "
-          + ", ".join(f"m = {m}: {gaps[:, j].mean():+.3f} ± {gaps[:, j].std(ddof=1):.2f}" for j, m in enumerate(NESTING)))
+          + ", ".join(f"m = {m}: {gaps[:, j].mean():+.3f} ± {gaps[:, j].std(ddof=1):.3f}" for j, m in enumerate(NESTING)))
 small = NESTING.index(2)
 gap = acc["MRL"]["nn"][:, small] - acc["PCA of FF-128"]["nn"][:, small]
 print(f"at m = 2, MRL's 1-NN accuracy exceeds PCA truncation's by {gap.mean():.3f} ± {gap.std(ddof=1):.3f}; "
@@ -467,7 +467,7 @@ print(f"cascade: expected size {ac[:, 1].mean():.1f} ± {ac[:, 1].std(ddof=1):.1
 # (`make test-numerics`, the rounding another CPU would give), the linear ratio became 32× ($m=4$ at
 # 0.831 against FF-128's 0.838) and the cascade's average 19×, while every gap in the checked table above
 # stayed within its tolerance. The cascade is less stable at this scale: for two
-# seeds it comes within a point of FF-128 on the tuning half at an expected size 24–29 times
+# seeds it comes within a point of FF-128 on the tuning half at an expected size 20–23 times
 # smaller; for the first seed none of the thresholds tried comes within a point of its FF-128 on the
 # tuning half, and the cascade falls back to all 128 dimensions; on the report half the tuned cascade
 # loses about a point against FF-128 (the numbers above). The difference comes from the task and from $D$: ten classes of small grey images are
@@ -740,9 +740,10 @@ print(f"k = 2: sparse code minus MRL prefix     {d2m.mean():+.3f} ± {d2m.std(dd
 # At the shortest lengths a sparse support chosen per image is far better than a fixed linear
 # prefix of the same frozen embedding (PCA): with $k=2$, each image picks the two atoms that suit
 # it, out of 256, instead of sharing the same two directions with every other image. In this run
-# the sparse codes of the frozen FF-128 embedding also beat MRL's retrained prefix at $k=2$ (0.808
-# against 0.741, every seed), are level with it at $k=4$ (0.814 against 0.811, within the seeds' spread),
-# and fall behind from $k=8$ on (0.810 against 0.826) — a crossing, not a uniform win. Wen et al. report that CSR beats MRL at equal
+# the sparse codes of the frozen FF-128 embedding also beat MRL's retrained prefix at $k=2$ (0.812
+# against 0.747, every seed), are still ahead at $k=4$ (0.820 against 0.807; level on another CPU's
+# run, 0.814 against 0.811, so that margin is about the seeds' spread), and fall behind from $k=8$ on
+# (0.807 against 0.826) — a crossing, not a uniform win. Wen et al. report that CSR beats MRL at equal
 # active length across their image, text and multimodal benchmarks, with much less training (abstract,
 # checked; their setting: frozen large pretrained encoders and a top-$k$ autoencoder trained with
 # reconstruction and contrastive losses; their per-benchmark numbers not checked); our codes use no
