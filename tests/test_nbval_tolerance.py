@@ -15,6 +15,12 @@ DRIFT = [("linear AE / PCA, k = 2: 0.72 ± 0.02 (min 0.71, max 0.74) over seeds"
          ("h: 12.1 ± 0.1", "h: 12.1 ± 0.4"),
          # lesson 16 under other float kernels: a 3-seed spread of an accuracy, small next to the accuracy
          ("MRL 0.844 ± 0.007", "MRL 0.845 ± 0.001"),
+         # lessons 16 and 18 on an Intel Xeon against outputs committed from an AMD EPYC: a 3-seed mean
+         # moves by 1.2 spreads, a spread by a factor 3.25 (tests/nbval_tolerance.py: how often that happens)
+         ("exceeds PCA truncation's by 0.115 ± 0.013", "exceeds PCA truncation's by 0.145 ± 0.026"),
+         ("layer 3: 34.2 ± 0.4  layer 4: 30.8 ± 1.3", "layer 3: 34.0 ± 1.3  layer 4: 30.7 ± 0.7"),
+         # lesson 21: the grid cells where training lands in the predicted phase, 45 or 44 of 49
+         ("lands in the predicted phase in 45 of 49 cells", "lands in the predicted phase in 44 of 49 cells"),
          # lesson 04: the round-off level of a float64 computation on another CPU
          ("||Y||_2 - 1 difference < 1e-09 (must be < 1e-06)", "||Y||_2 - 1 difference < 1e-12 (must be < 1e-06)")]
 
@@ -26,10 +32,14 @@ CHANGED = [("difference -0.011, seed ranges separated", "difference -0.012, seed
            ("accuracy 0.910", "accuracy 0.850"),
            ("accuracy 0.9", "accuracy -0.9"),
            ("z: 19.8 ± 0.4 (3 seeds)", "z: 18.8 ± 0.3 (3 seeds)"),              # the mean moved by 2.5 spreads
-           ("z: 19.8 ± 0.1 (3 seeds)", "z: 19.8 ± 0.9 (3 seeds)"),
+           ("z: 19.8 ± 0.1 (3 seeds)", "z: 19.8 ± 0.9 (3 seeds)"),              # the spread grew 9x
+           ("gap 0.115 ± 0.010", "gap 0.145 ± 0.012"),
+           ("strictly decreasing in 3 of 3 seeds", "strictly decreasing in 0 of 3 seeds"),   # a count of seeds
+           ("MRL ahead in 3 of 3 seeds", "MRL ahead in 2 of 3 seeds"),
+           ("runs with none: full 2/6", "runs with none: full 3/6"),                         # the mean moved by 2.5 spreads
            ("acc 0.844 ± 0.001", "acc 0.844 ± 0.030"),                        # the spread grew by 3.5 % of the mean
            ("difference < 1e-12 (must be < 1e-06)", "difference < 1e-08 (must be < 1e-06)"),
-           ("difference < 1e-09 (must be < 1e-06)", "difference < 1e-09 (must be < 1e-05)")]              # the spread grew 9x
+           ("difference < 1e-09 (must be < 1e-06)", "difference < 1e-09 (must be < 1e-05)")]           # a threshold changed
 
 
 @pytest.mark.parametrize("ref, test", DRIFT)
