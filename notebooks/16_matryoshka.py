@@ -393,8 +393,10 @@ def smallest_prefix(mrl_acc, target):
 
 for key, what in [("lin", "linear"), ("nn", "1-NN")]:
     gaps = acc["MRL"][key] - acc["FF"][key][:, [FF_SIZES.index(D)]]        # (seeds, prefixes): MRL-m − FF-128
+    # two decimals, the resolution of TOL: the third moves by more than the seeds' spread between CPUs
+    # (the m = 2 1-NN gap: -0.092 on an AMD EPYC, -0.086 ± 0.001 on an Intel Xeon)
     print(f"{what:6s}: MRL prefix − FF-128 (mean ± s.d. over seeds): "
-          + ", ".join(f"m = {m}: {gaps[:, j].mean():+.3f} ± {gaps[:, j].std(ddof=1):.3f}" for j, m in enumerate(NESTING)))
+          + ", ".join(f"m = {m}: {gaps[:, j].mean():+.2f} ± {gaps[:, j].std(ddof=1):.2f}" for j, m in enumerate(NESTING)))
 small = NESTING.index(2)
 gap = acc["MRL"]["nn"][:, small] - acc["PCA of FF-128"]["nn"][:, small]
 print(f"at m = 2, MRL's 1-NN accuracy exceeds PCA truncation's by {gap.mean():.3f} ± {gap.std(ddof=1):.3f}; "
