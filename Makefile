@@ -94,7 +94,7 @@ pdf: $(STAMP)
 gpu-check: $(STAMP)
 	$(BIN)/python tools/gpu_check.py --out gpu-check.json
 
-# `make bench`: the performance suite behind Appendix A (run it on an idle machine; ~7 min on 2 cores);
+# `make bench`: the performance suite behind Appendix A (run it on an idle machine; ~15 min on 2 cores; the run it replaces goes to docs/performance-history/);
 # `make bench QUICK=1` is the smoke test (tiny sizes, into _build/performance-quick.json).
 bench: $(STAMP)
 	$(BIN)/python tools/perf.py $(if $(QUICK),--quick --out _build/performance-quick.json)

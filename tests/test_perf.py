@@ -36,6 +36,25 @@ def test_quick_mode_runs_every_case_and_the_course_matches_each_oracle(tmp_path)
             assert r["out_of_bounds"] == {}, (c["key"], r)
         assert "slope_course" in c and "slope_oracle" in c
     assert "ratio" in proc.stdout and "slopes" in proc.stdout
+    peak = res["matmul_peak_gflops"]
+    assert {"torch float32", "numpy float32", "torch float64", "numpy float64"} <= set(peak)
+    assert all(v > 0 for v in peak.values()) and res["matmul_peak_gflops_end"]["torch float32"] > 0
+    assert 0 <= res.get("steal_fraction", 0) <= 1
+    with_flops = [c.key for c in perf.CASES if c.flops is not None]
+    assert {"rsvd", "rp_gauss"} <= set(with_flops)
+    for c in res["cases"]:
+        for r in c["rows"]:
+            assert ("course_gflops" in r) == (c["key"] in with_flops)
+            if "course_gflops" in r:
+                assert 0 < r["course_gflops"] < 1e5
+
+
+def test_the_flop_counts_of_the_matmul_bound_cases():
+    perf = _perf()
+    # randomized SVD, l = k + oversample = 60, two power iterations: X Ω, 2 × (Xᵀ Q, X Q), Qᵀ X -> 6 products
+    # of 2·n·d·l flops each, and Q U_b of 2·n·l·k
+    assert perf._rsvd_flops(1000, d=100, k=50) == 6 * 2 * 1000 * 100 * 60 + 2 * 1000 * 60 * 50
+    assert perf._rp_flops(10) == 2 * 10 * 10000 * 500
 
 
 def test_a_case_whose_answers_disagree_is_reported():
@@ -59,3 +78,15 @@ def test_unknown_case_names_are_rejected():
     perf = _perf()
     with pytest.raises(SystemExit):
         perf.main(["--quick", "--only", "no_such_case", "--out", "/dev/null"])
+
+
+def test_a_full_run_keeps_the_run_it_replaces(tmp_path):
+    perf = _perf()
+    out = tmp_path / "performance.json"
+    assert perf.keep_previous(out) is None                       # nothing to keep yet
+    out.write_text(json.dumps({"mode": "quick", "date": "2026-01-01 10:00 UTC"}))
+    assert perf.keep_previous(out) is None                       # a smoke test is not a measurement
+    out.write_text(json.dumps({"mode": "full", "date": "2026-01-02 10:05 UTC", "cases": []}))
+    kept = perf.keep_previous(out)
+    assert kept == tmp_path / "performance-history" / "2026-01-02-1005.json"
+    assert json.loads(kept.read_text())["date"] == "2026-01-02 10:05 UTC"

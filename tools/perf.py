@@ -63,6 +63,9 @@ class Case:
     # metric -> (low, high): the precondition of a fair ratio (both compute the same thing);
     # a run whose accuracy falls outside is reported and fails the smoke test
     bounds: dict = field(default_factory=dict)
+    # for a method bound by matrix products: flops(size, **make_kwargs) -> the floating-point operations
+    # of its products (2 m n k per (m, n) @ (n, k)), so that the run reports its rate against the peak
+    flops: object = None
 
 
 def _rng(seed=0):
@@ -407,17 +410,190 @@ def make_rpca(size, dtype, rank_frac=0.025):
     return {"course": course, "oracle": reference}, accuracy
 
 
+def _match_eigenvalues(a, b):
+    """Largest |a_i − b_π(i)| over the best one-to-one matching π of two sets of eigenvalues."""
+    from scipy.optimize import linear_sum_assignment
+    a, b = np.asarray(a, complex), np.asarray(b, complex)
+    cost = np.abs(a[:, None] - b[None, :])
+    i, j = linear_sum_assignment(cost)
+    return float(cost[i, j].max()) if len(a) == len(b) else float("inf")
+
+
+def make_dmd(size, dtype, d=100, r=20):
+    """Exact DMD of ``size`` snapshots of a rank-r linear system plus noise (lesson 23, section 8)."""
+    from pydmd import DMD as PyDMD
+    from lowdim_utils import dynamics
+    rng = _rng()
+    A = np.linalg.qr(rng.standard_normal((r, r)))[0] * 0.98        # a stable rank-r propagator
+    Z = np.empty((size + 1, r))
+    Z[0] = rng.standard_normal(r)
+    for t in range(size):
+        Z[t + 1] = A @ Z[t] + 0.1 * rng.standard_normal(r)
+    X = (Z @ rng.standard_normal((r, d)) + 0.01 * rng.standard_normal((size + 1, d))).astype(dtype)
+    Xt, XT = _t(X, dtype), np.ascontiguousarray(X.T)
+    res = {}
+
+    def course():
+        res["c"] = dynamics.dmd(Xt, r)
+
+    def oracle():
+        res["o"] = PyDMD(svd_rank=r, exact=True).fit(XT)
+
+    def accuracy():
+        return {"max |λ_course − λ_PyDMD| (matched)": _match_eigenvalues(res["c"].eigenvalues.numpy(),
+                                                                            res["o"].eigs)}
+    return {"course": course, "oracle": oracle}, accuracy
+
+
+def make_procrustes(size, dtype, p=256):
+    """The orthogonal Procrustes rotation of two (n, p) representations (lesson 20)."""
+    from scipy.linalg import orthogonal_procrustes as sp_procrustes
+    from lowdim_utils import similarity
+    rng = _rng()
+    A = rng.standard_normal((size, p))
+    Q = np.linalg.qr(rng.standard_normal((p, p)))[0]
+    B = A @ Q + 0.5 * rng.standard_normal((size, p))
+    A, B = A.astype(dtype), B.astype(dtype)
+    At, Bt = _t(A, dtype), _t(B, dtype)
+    res = {}
+
+    def course():
+        res["c"] = similarity.orthogonal_procrustes(At, Bt)
+
+    def oracle():
+        res["o"] = sp_procrustes(A, B)
+
+    def accuracy():
+        return {"max |R_course − R_scipy|": float(np.abs(res["c"][0].numpy() - res["o"][0]).max()),
+                "rel. diff. of the scale": abs(res["c"][1] - float(res["o"][1])) / float(res["o"][1])}
+    return {"course": course, "oracle": oracle}, accuracy
+
+
+def make_cca(size, dtype, p=64, q=48):
+    """Canonical correlations of two (n, p), (n, q) representations sharing 16 directions (lesson 20):
+    the cosines of the principal angles between the centred column spaces, against SciPy's angles."""
+    from scipy.linalg import subspace_angles as sp_angles
+    from lowdim_utils import similarity
+    rng = _rng()
+    S = rng.standard_normal((size, 16))
+    X = np.hstack([S, rng.standard_normal((size, p - 16))]) @ rng.standard_normal((p, p))
+    Y = np.hstack([S + 0.5 * rng.standard_normal((size, 16)), rng.standard_normal((size, q - 16))]) \
+        @ rng.standard_normal((q, q))
+    X, Y = X.astype(dtype), Y.astype(dtype)
+    Xt, Yt = _t(X, dtype), _t(Y, dtype)
+    res = {}
+
+    def course():
+        res["c"] = similarity.cca(Xt, Yt)
+
+    def oracle():
+        res["o"] = np.sort(np.cos(sp_angles(X - X.mean(0), Y - Y.mean(0))))[::-1]
+
+    def accuracy():
+        return {"max |ρ_course − ρ_scipy|": float(np.abs(res["c"].numpy() - res["o"]).max())}
+    return {"course": course, "oracle": oracle}, accuracy
+
+
+def make_poincare(size, dtype, d=10):
+    """All Poincaré distances between ``size`` points of the 10-d ball (lesson 12, Eq. (2))."""
+    import geoopt
+    from lowdim_utils import hyperbolic
+    rng = _rng()
+    X = rng.standard_normal((size, d))
+    X *= (rng.random((size, 1)) ** (1 / d) * 0.95) / np.linalg.norm(X, axis=1, keepdims=True)
+    X = X.astype(dtype)
+    Xt = _t(X, dtype)
+    ball = geoopt.PoincareBall()
+    res = {}
+
+    def course():
+        res["c"] = hyperbolic.pairwise_distances(Xt)
+
+    def oracle():
+        with torch.no_grad():
+            res["o"] = torch.cat([ball.dist(Xt[i:i + 256, None, :], Xt[None, :, :]) for i in range(0, size, 256)])
+
+    def accuracy():
+        c, o = res["c"].double(), res["o"].double()
+        off = ~torch.eye(size, dtype=torch.bool)
+        return {"max rel. diff. of the distances": float(((c - o).abs()[off] / o[off]).max())}
+    return {"course": course, "oracle": oracle}, accuracy
+
+
+def make_sgns(size, dtype, dim=50, window=5, k=5):
+    """One SGNS epoch over the first ``size`` in-vocabulary words of the course corpus (lesson 09),
+    against gensim's C loop with as many worker threads as the suite's thread count."""
+    from gensim.models import Word2Vec
+    from lowdim_utils import sgns
+    from lowdim_utils.data import load
+    sentences = load("corpus").sentences
+    n_sent = int(np.searchsorted(np.cumsum([len(s) for s in sentences]), size)) + 1
+    sub = sentences[:n_sent]
+    vocab = sgns.build_vocab(sub, min_count=5)
+    stream = vocab.encode(sub)
+    sub_in = [[w for w in s if w in vocab.index] for s in sub]          # the words the course trains on
+    threads = torch.get_num_threads()
+    res = {}
+
+    def course():
+        res["c"] = sgns.word2vec(stream, vocab.counts, dim=dim, window=window, negatives=k, epochs=1,
+                                 generator=0, progress=False)[0]
+        res["c"] = (res["c"].center.detach(), res["c"].context.detach())
+
+    def oracle():
+        w2v = Word2Vec(vector_size=dim, window=window, min_count=1, sg=1, negative=k, sample=1e-3,
+                       workers=threads, seed=0)
+        w2v.build_vocab(sub_in)
+        w2v.train(sub_in, total_examples=len(sub_in), epochs=1)
+        rows = [w2v.wv.key_to_index[w] for w in vocab.words]
+        res["o"] = (torch.from_numpy(w2v.wv.vectors[rows]), torch.from_numpy(w2v.syn1neg[rows]))
+
+    g = torch.Generator().manual_seed(12345)               # fixed evaluation pairs and negatives
+    ev = sgns.window_pairs(stream, window, generator=g)
+    ev = ev[torch.randperm(len(ev), generator=g)[:20000]]
+    ev_neg = sgns.NegativeSampler(vocab.counts).sample((len(ev), k), generator=g)
+
+    def loss(W, C):
+        W, C = W.double(), C.double()
+        pos = torch.nn.functional.logsigmoid((W[ev[:, 0]] * C[ev[:, 1]]).sum(1))
+        neg = torch.nn.functional.logsigmoid(-(W[ev[:, 0], None, :] * C[ev_neg]).sum(2)).sum(1)
+        return float(-(pos + neg).mean())
+
+    def accuracy():
+        # both minimise Eq. (1) of lesson 09 over the same words: the loss each reaches after the epoch,
+        # on the same 20000 pairs and negatives (k log 2 + log 2 = 4.16 before training, contexts at zero)
+        lc = loss(*res["c"])
+        lo = loss(*res["o"])
+        return {"SGNS loss after the epoch, course": lc, "SGNS loss after the epoch, gensim": lo,
+                "rel. diff. of the loss, course - gensim": (lc - lo) / lo}
+    return {"course": course, "oracle": oracle}, accuracy
+
+
+def _rsvd_flops(size, d=1000, k=50, oversample=10, n_iter=2):
+    """The products of randomized_svd: X Ω, n_iter × (Xᵀ Q, X Q), Qᵀ X and Q U_b (QRs and the small SVD,
+    O(n l²) and O(l² d), not counted)."""
+    l = k + oversample
+    return 2 * size * d * l * (2 + 2 * n_iter) + 2 * size * l * k
+
+
+def _rp_flops(size, k=500, D=10000):
+    return 2 * size * D * k
+
+
 CASES = [
     Case("rsvd", "randomized SVD (d=1000, k=50)", "01", "sklearn randomized_svd", "n", [2500, 5000, 10000, 20000],
-         [400, 800], make_rsvd, "float32", quick_kw=dict(d=200, k=10),
+         [400, 800], make_rsvd, "float32", quick_kw=dict(d=200, k=10), flops=_rsvd_flops,
          cause="the products and QRs are small at d=1000, k=50; measured on 2026-12-02 without OMP_WAIT_POLICY=PASSIVE (which make sets so that idle torch threads sleep on a busy machine) the ratio was 0.74–0.94 at these four sizes: torch's threads then wake for each of the method's many small operations",
          bounds={"max rel. diff. of the k singular values": (0, 1e-3)}),
     Case("rsvd64", "randomized SVD (d=1000, k=50), float64", "01", "sklearn randomized_svd", "n",
-         [2500, 5000, 10000, 20000], [400, 800], make_rsvd, "float64", quick_kw=dict(d=200, k=10),
+         [2500, 5000, 10000, 20000], [400, 800], make_rsvd, "float64", quick_kw=dict(d=200, k=10), flops=_rsvd_flops,
          bounds={"max rel. diff. of the k singular values": (0, 1e-8)}),
     Case("pca_full", "PCA, exact SVD route (d=1000, k=50)", "01", "PCA(svd_solver='full')", "n",
          [2500, 5000, 10000, 20000], [400, 800], make_pca("full", "full"), "float32",
          quick_kw=dict(d=200, k=10),
+         cause="one LAPACK divide-and-conquer SVD of the centred matrix on both sides (torch: MKL; NumPy: "
+               "OpenBLAS); the ratio moved between 0.66 and 1.22 from one run to the next on the same kind of "
+               "machine (Appendix A, run to run)",
          bounds={"max rel. diff. of the explained variances": (0, 1e-4)}),
     Case("pca_auto", "PCA, method='auto' (covariance route for n >= 10 d)", "01", "PCA() (auto: covariance_eigh)", "n",
          [10000, 20000, 40000], [1000, 2000], make_pca("auto", "auto"), "float32",
@@ -425,7 +601,7 @@ CASES = [
          cause="NumPy forms XᵀX with a symmetric rank-k update (half the flops) and scikit-learn subtracts n·μμᵀ instead of centring a copy of X; the course centres a copy and does the full product; measured on 2026-12-02 without OMP_WAIT_POLICY=PASSIVE (which make sets so that idle torch threads sleep on a busy machine) the ratio was 0.75–1.17: torch's threads then wake for each of the method's many small operations",
          bounds={"max rel. diff. of the explained variances": (0, 1e-2)}),
     Case("rp_gauss", "Gaussian random projection transform (D=10000, k=500)", "02", "GaussianRandomProjection",
-         "n", [1000, 2000, 4000], [100, 200], make_rp("gaussian"), "float32",
+         "n", [1000, 2000, 4000], [100, 200], make_rp("gaussian"), "float32", flops=_rp_flops,
          cause="torch's matmul below the BLAS NumPy uses for this shape",
          bounds={"mean |y|^2 / mean |x|^2, course": (0.9, 1.1)}),
     Case("rp_sparse", "very sparse random projection, fit + transform (D=10000, k=500)", "02",
@@ -471,23 +647,77 @@ CASES = [
     Case("isomap", "Isomap, 10-NN (swiss roll)", "07", "Isomap", "n", [500, 1000, 2000], [150, 300],
          make_isomap, "float64", cause="both are bound by Dijkstra's shortest paths (SciPy)",
          bounds={"Procrustes error vs the oracle": (0, 1e-6)}),
+    Case("sgns", "skip-gram with negative sampling, one epoch (d=50, window 5, k=5)", "09",
+         "gensim Word2Vec(sg=1), C loop", "words", [80000, 160000, 320000], [80000, 120000], make_sgns,
+         "float32",
+         cause="the course updates a batch of pairs at once: its epoch is batched (B, 1+k, d) products "
+               "(torch.bmm, 36 % of the epoch at 160000 words, profiled on 2026-12-03), the scatter-add of the "
+               "gradients into the tables (index_add_, 21 %) and the row gathers (8 %); gensim's C loop updates "
+               "one pair's 1+k rows while they are in cache. The batches cost sample efficiency on small "
+               "corpora too: after one epoch of 20000 words the course's loss was 18 % above gensim's, "
+               "hence the sizes from 80000 words, where the two agree within 2 %",
+         bounds={"rel. diff. of the loss, course - gensim": (-0.05, 0.05)}),
+    Case("poincare", "all Poincaré distances (10-d ball)", "12", "geoopt PoincareBall.dist", "n",
+         [500, 1000, 2000], [100, 200], make_poincare, "float64",
+         bounds={"max rel. diff. of the distances": (0, 1e-9)}),
+    Case("procrustes", "orthogonal Procrustes rotation (p=256)", "20", "scipy.linalg.orthogonal_procrustes", "n",
+         [2000, 4000, 8000, 16000], [300, 600], make_procrustes, "float64", quick_kw=dict(p=32),
+         bounds={"max |R_course − R_scipy|": (0, 1e-8), "rel. diff. of the scale": (0, 1e-10)}),
+    Case("cca", "canonical correlations (p=64, q=48)", "20", "scipy.linalg.subspace_angles", "n",
+         [2000, 4000, 8000, 16000], [300, 600], make_cca, "float64",
+         bounds={"max |ρ_course − ρ_scipy|": (0, 1e-8)}),
+    Case("dmd", "exact DMD (d=100, rank 20)", "23", "PyDMD DMD(exact=True)", "snapshots",
+         [1000, 2000, 4000, 8000], [200, 400], make_dmd, "float64",
+         bounds={"max |λ_course − λ_PyDMD| (matched)": (0, 1e-8)}),
 ]
 
 
 # ----------------------------------------------------------------------------- running
 
+def _cpu_times():
+    """(steal, total) jiffies of all CPUs from /proc/stat (Linux), or None: the time a virtual machine's
+    host gave to other guests while this one wanted the CPU."""
+    try:
+        f = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    return (f[7] if len(f) > 7 else 0), sum(f[:8])
+
+
+def matmul_peak(threads: int, quick: bool, repeats: int, pause: float, n: int = 2000) -> dict:
+    """GFLOP/s of one square (n × n) @ (n × n) product in torch and in NumPy's BLAS, float32 and float64:
+    the measured peak that matmul-bound methods are compared with."""
+    n = 256 if quick else n
+    rng = _rng()
+    out = {"n": n}
+    for dtype in ("float32", "float64"):
+        A, B = rng.standard_normal((n, n)).astype(dtype), rng.standard_normal((n, n)).astype(dtype)
+        At, Bt = _t(A, dtype), _t(B, dtype)
+        t = bench.interleaved({"torch": lambda: At @ Bt, "numpy": lambda: A @ B}, repeats=repeats, warmup=1,
+                              pause=pause, threads=threads)
+        for name, tm in t.items():
+            out[f"{name} {dtype}"] = 2 * n ** 3 / tm.median / 1e9
+    return out
+
+
 def _machine(threads):
     import sklearn
     import scipy
-    cpu = platform.processor() or ""
+    cpu_model, cache, isa = "", "", []
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+            if line.startswith("model name") and not cpu_model:
+                cpu_model = line.split(":", 1)[1].strip()
+            elif line.startswith("cache size") and not cache:
+                cache = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not isa:
+                # the vector instruction sets the BLAS kernels choose from (two VMs named alike may differ)
+                isa = sorted(f for f in line.split(":", 1)[1].split() if f.startswith(("avx", "amx", "fma")))
     except OSError:
         pass
-    return {"cpu": cpu, "logical cpus": os.cpu_count(), "threads": threads, "python": platform.python_version(),
+    cpu = cpu_model or platform.processor() or ""
+    return {"cpu": cpu, "cpu cache": cache, "cpu isa": isa, "logical cpus": os.cpu_count(), "threads": threads,
+            "python": platform.python_version(),
             "torch": torch.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
             "scikit-learn": sklearn.__version__, "platform": platform.platform(),
             "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
@@ -507,6 +737,8 @@ def run_case(case: Case, quick: bool, repeats: int, pause: float, threads: int, 
         for name, t in timings.items():
             row[name] = {"median": t.median, "iqr": t.iqr, "times": list(t.times), "calls": t.calls}
         row["ratio"] = row["course"]["median"] / row["oracle"]["median"]
+        if case.flops is not None:
+            row["course_gflops"] = case.flops(size, **(case.quick_kw if quick else {})) / row["course"]["median"] / 1e9
         row["out_of_bounds"] = {k: acc.get(k) for k, (lo, hi) in case.bounds.items()
                                 if not (k in acc and lo <= acc[k] <= hi)}
         rows.append(row)
@@ -543,6 +775,22 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def keep_previous(out: Path) -> Path | None:
+    """Before a full run replaces ``out``, copy the full run it holds into ``performance-history/`` beside
+    it (named by that run's date), so that Appendix A can compare runs; quick runs are not kept."""
+    try:
+        old = json.loads(out.read_text())
+    except (OSError, ValueError):
+        return None
+    if old.get("mode") != "full" or "date" not in old:
+        return None
+    dest = out.parent / "performance-history" / (old["date"].replace(" UTC", "").replace(" ", "-").replace(":", "") + ".json")
+    if not dest.exists():
+        dest.parent.mkdir(exist_ok=True)
+        dest.write_text(out.read_text())
+    return dest
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes, one repeat: a smoke test, not a measurement")
@@ -567,13 +815,28 @@ def main(argv=None) -> int:
     result = {"date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
               "mode": "quick" if args.quick else "full", "repeats": repeats, "pause_s": pause,
               "machine": _machine(threads), "cases": []}
+    cpu0 = _cpu_times()
+    result["matmul_peak_gflops"] = matmul_peak(threads, args.quick, repeats, pause)
+    print("[bench] matmul peak (GFLOP/s): " + ", ".join(f"{k} {v:.0f}" for k, v in result["matmul_peak_gflops"].items()
+                                                         if k != "n"), flush=True)
     for case in cases:
         result["cases"].append(run_case(case, args.quick, repeats, pause, threads,
                                         say=lambda s: print(s, flush=True)))
+    # the peak again at the end, and the CPU time stolen by the host meanwhile: how steady the machine was
+    result["matmul_peak_gflops_end"] = matmul_peak(threads, args.quick, repeats, pause)
+    cpu1 = _cpu_times()
+    if cpu0 and cpu1 and cpu1[1] > cpu0[1]:
+        result["steal_fraction"] = (cpu1[0] - cpu0[0]) / (cpu1[1] - cpu0[1])
+    print("[bench] matmul peak at the end (GFLOP/s): " + ", ".join(
+        f"{k} {v:.0f}" for k, v in result["matmul_peak_gflops_end"].items() if k != "n")
+        + (f"; CPU time stolen by the host during the run: {100 * result['steal_fraction']:.1f} %"
+           if "steal_fraction" in result else ""), flush=True)
     result["wall_s"] = time.time() - t0
     bad = [(c["key"], r["size"], r["out_of_bounds"]) for c in result["cases"] for r in c["rows"] if r["out_of_bounds"]]
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    keep_previous(out)
+    out.write_text(json.dumps(result, indent=1) + "\n")
     print(table(result))
     print(f"[bench] {result['wall_s']:.0f} s; JSON in {args.out}")
     for key, size, what in bad:
