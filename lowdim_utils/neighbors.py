@@ -6,7 +6,13 @@
 * **brute force** (``method="brute"``; every GPU, and the CPU for ``d > 16``): blocks of rows
   (memory ``O(chunk · n)``, one buffer reused for every block) are ranked with one matrix
   product each, ``‖b‖² − 2aᵀb`` (the row's own ``‖a‖²`` does not change its ranking, so it is
-  never added), then the chosen neighbours' distances are recomputed directly,
+  never added; ``‖b‖²`` rides along as one more column of the product, ``[a, 1] · [−2b, ‖b‖²]``,
+  so no second pass over the block adds it). On the CPU the ``k`` smallest of each row are found
+  in two steps: the minimum of every group of :data:`GROUP` consecutive entries, the ``k``
+  groups with the smallest minima, then the ``k`` smallest among those groups' entries. That is
+  exact: each of a row's ``k`` smallest entries lies in a group whose minimum is at most the
+  ``k``-th smallest group minimum (ties aside), and it reads the row once instead of running a
+  selection over all ``n`` entries. Then the chosen neighbours' distances are recomputed directly,
   ``‖x_i − x_j‖``, so that small distances carry no cancellation error. The data are centred
   first: the product form loses about ``2 log10(‖x‖/‖x − y‖)`` digits, so float32 points
   sitting far from the origin (coordinates near +1000, say) would otherwise get wrong
@@ -31,8 +37,11 @@ __all__ = ["knn", "TREE_MAX_DIM"]
 
 #: the largest dimension for which ``method="auto"`` takes the k-d tree on the CPU
 TREE_MAX_DIM = 16
-#: numbers of work per brute-force block (float64: 16 MB, a buffer that stays in the last-level cache's reach)
-_BLOCK = 1 << 21
+#: entries per group in the CPU's two-step selection of a row's k smallest (module docstring)
+GROUP = 16
+#: numbers of work per brute-force block (float64: 64 MB; on a 2-core Xeon, n = 16000, d = 64, blocks of
+#: 512 rows took 0.97 s against 1.20 s for blocks of 131, the previous 16 MB)
+_BLOCK = 1 << 23
 
 
 def knn(X, k: int, *, chunk_size: int | None = None, method: str = "auto"):
@@ -70,19 +79,39 @@ def _sorted_exact(X, rows, idx):
     return exact, torch.gather(idx, 1, order)
 
 
+def _smallest_k(d2, k, group):
+    """Column indices of the ``k`` smallest entries of each row of ``d2: (m, n)``, in no order: the
+    ``k`` groups of ``group`` consecutive columns with the smallest minima, then the ``k`` smallest
+    of their entries (and of the last ``n mod group`` columns). The same set as ``torch.topk`` but
+    for the order of ties."""
+    m, n = d2.shape
+    ng = n // group
+    if group < 2 or ng < k:
+        return torch.topk(d2, k, dim=1, largest=False, sorted=False)[1]
+    gmin = d2[:, :ng * group].view(m, ng, group).amin(dim=2)                   # (m, ng)
+    gi = torch.topk(gmin, k, dim=1, largest=False, sorted=False)[1]            # (m, k) groups
+    cand = (gi[:, :, None] * group + torch.arange(group, device=d2.device)).view(m, k * group)
+    if n % group:
+        cand = torch.cat([cand, torch.arange(ng * group, n, device=d2.device).expand(m, -1)], dim=1)
+    j = torch.topk(torch.gather(d2, 1, cand), k, dim=1, largest=False, sorted=False)[1]
+    return torch.gather(cand, 1, j)
+
+
 def _knn(X, k, chunk_size):
     n = X.shape[0]
     Xc = X - X.mean(dim=0)                     # centring keeps the product form accurate
     sq = (Xc * Xc).sum(dim=1)
+    A = torch.cat([Xc, torch.ones(n, 1, dtype=X.dtype, device=X.device)], dim=1)     # rows [a, 1]
+    B = torch.cat([-2.0 * Xc, sq[:, None]], dim=1).T.contiguous()                    # columns [−2b, ‖b‖²]
     buf = torch.empty(min(chunk_size, n), n, dtype=X.dtype, device=X.device)
+    group = GROUP if X.device.type == "cpu" else 1                                    # the GPU's topk is fast
     dists, idxs = [], []
     for start in range(0, n, chunk_size):
-        block = Xc[start:start + chunk_size]
-        m = block.shape[0]
-        d2 = torch.addmm(sq[None, :], block, Xc.T, alpha=-2.0, out=buf[:m])   # ‖b‖² − 2aᵀb
+        m = min(chunk_size, n - start)
+        d2 = torch.mm(A[start:start + m], B, out=buf[:m])                          # ‖b‖² − 2aᵀb
         rows = torch.arange(m, device=X.device)
         d2[rows, rows + start] = float("inf")  # not your own neighbour
-        _, idx = torch.topk(d2, k, dim=1, largest=False, sorted=False)
+        idx = _smallest_k(d2, k, group)
         # the chosen neighbours' distances from the original rows: x_i − x_j of nearby points is exact
         exact, idx = _sorted_exact(X, slice(start, start + m), idx)
         dists.append(exact)

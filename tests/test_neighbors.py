@@ -127,3 +127,29 @@ def test_the_tree_route_is_for_the_cpu(device):
 def test_bad_input_names_the_argument(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("n, k, group", [(1000, 10, 16), (1003, 10, 16), (100, 7, 16), (50, 5, 16), (64, 8, 1),
+                                         (2000, 30, 4)])
+def test_the_two_step_selection_finds_the_k_smallest(n, k, group):
+    # the group minima route must return the same set as a full selection, also when n is not a multiple
+    # of the group (the remainder columns), when few groups exist (< k: plain topk) and with many ties
+    from lowdim_utils.neighbors import _smallest_k
+    g = torch.Generator().manual_seed(n + k)
+    for d2 in (torch.randn(37, n, generator=g, dtype=torch.float64),
+               torch.randint(0, 5, (37, n), generator=g).double()):          # heavy ties: compare values
+        got = torch.gather(d2, 1, _smallest_k(d2, k, group)).sort(1).values
+        ref = torch.topk(d2, k, dim=1, largest=False).values.sort(1).values
+        assert torch.equal(got, ref)
+        idx = _smallest_k(d2, k, group)
+        assert all(len(set(r.tolist())) == k for r in idx)                   # k distinct columns per row
+
+
+def test_the_brute_force_route_matches_sklearn_in_64_dimensions():
+    # the route Appendix A times (d > TREE_MAX_DIM): groups of GROUP entries, n not a multiple of it
+    from sklearn.neighbors import NearestNeighbors
+    X = np.random.default_rng(3).standard_normal((1001, 64))
+    dist, idx = knn(X, 10)
+    ref_d, ref_i = NearestNeighbors(n_neighbors=10).fit(X).kneighbors()
+    np.testing.assert_allclose(dist.numpy(), ref_d, rtol=1e-12)
+    np.testing.assert_array_equal(idx.numpy(), ref_i)

@@ -632,7 +632,9 @@ CASES = [
          bounds={"|d_course - d_oracle|": (0, 1e-9)}),
     Case("knn64", "k-NN distances, k=10, 64-d", "05, 07", "NearestNeighbors", "n", [2000, 4000, 8000, 16000],
          [300, 600], make_knn(64), "float64",
-         cause="on the CPU, torch.topk over each n-long row of distances costs about as much as the distance product itself (58 against 72 ms at n=8000); scikit-learn selects with argpartition; measured on 2026-12-02 without OMP_WAIT_POLICY=PASSIVE (which make sets so that idle torch threads sleep on a busy machine) the ratio was 1.11–1.20: torch's threads then wake for each of the method's many small operations",
+         cause="both are one float64 matrix product per block of rows (torch: MKL; scikit-learn: OpenBLAS) and a "
+               "selection of each row's k smallest; the course's selection reads each row once (group minima, "
+               "since 2026-12-03; before, torch.topk over whole rows cost about as much as the product)",
          bounds={"fraction of equal neighbour indices": (0.999, 1)}),
     Case("knn3", "k-NN distances, k=10, 3-d", "05, 07", "NearestNeighbors", "n", [2000, 4000, 8000, 16000],
          [300, 600], make_knn(3), "float64",
