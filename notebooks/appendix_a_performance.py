@@ -182,8 +182,8 @@ for c in perf["cases"]:
 # The Gaussian projection, one product with a 10000-long inner dimension, runs faster than the square
 # product did. The randomized SVD misses the target: its six products multiply the tall `20000 × 1000`
 # matrix by blocks of only 60 columns (k plus the oversampling), a shape on which the BLAS runs well
-# below its square-matrix rate, and in this run torch's square-product rate itself fell between the
-# start and the end (the first two lines), while NumPy's did not.
+# below its square-matrix rate; and the square-product rate itself moved between the start and the
+# end of this run (the first two lines), for torch and NumPy alike.
 
 # %% [markdown]
 # ## Where the course is slower, and why
@@ -210,7 +210,10 @@ for c in slower:
 # lasts (the square product's rate at the start and at the end of the run, above). Earlier full runs
 # are kept in `docs/performance-history/`; the cell below compares the committed run's ratios with
 # theirs for the methods both measured. Read a ratio against that spread: one that moved across 1
-# from run to run is a tie on this kind of machine, not a win or a loss.
+# from run to run is a tie on this kind of machine, not a win or a loss. Code changes move ratios
+# too: the 64-d k-NN row and the TwoNN and MLE rows built on it changed between the run of
+# 2026-12-03 07:54 and the committed one (the k-NN bullet of the last section); the other rows'
+# code did not change between these runs.
 
 # %% tags=["nbval-check-output"]
 pairs = []
@@ -279,8 +282,11 @@ pd.DataFrame(acc)
 # changes since:
 # * **k-NN** (`neighbors.knn`): one reused block buffer instead of fresh `n × n` temporaries, no
 #   pass adding a row constant that cannot change a row's ranking, and on the CPU a k-d tree for
-#   data of dimension up to 16, whose cost grows as `n log n` rather than `n²`. The methods built on
-#   it (TwoNN, MLE, Isomap, Laplacian eigenmaps) inherit it.
+#   data of dimension up to 16, whose cost grows as `n log n` rather than `n²`. In higher dimension,
+#   `‖b‖²` enters as one more column of the block's product instead of a second pass over the block,
+#   and on the CPU each row's `k` smallest come from the minima of groups of 16 entries (the same set
+#   as a full selection, with one read of the row; `torch.topk` over whole rows had cost about as
+#   much as the product). The methods built on it (TwoNN, MLE, Isomap, Laplacian eigenmaps) inherit it.
 # * **PCA** (`linear.pca`): `method="covariance"` and `"auto"` (scikit-learn's rule: the covariance
 #   route for `n ≥ 10 d`, `d ≤ 1000`). Its accuracy trade-off is tested: components whose variance
 #   is below `eps · σ₁²` are lost, where the SVD route keeps them. The default stays the exact SVD.
